@@ -1,0 +1,54 @@
+"""nanotwin: a digital twin for cancer nanomedicine.
+
+Describe a nanoparticle (platform, size, charge, coating, ligands, radiolabel, payload) and predict
+its whole-body biodistribution, images, radiation doses and response in mouse, rat or patient.
+
+Examples
+--------
+>>> import nanotwin
+>>> design = nanotwin.load_design({
+...     "name": "PEG-gold 30 nm",
+...     "nanoparticle": {"platform": "gold", "hydrodynamic_diameter": "30 nm",
+...                      "zeta_potential": "-10 mV"},
+...     "subject": {"species": "mouse"},
+... })
+>>> design.nanoparticle.hydrodynamic_diameter
+30.0
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from nanotwin.errors import DataError, DesignError, DesignWarning
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (imported on first use, so `import nanotwin` stays light)
+_LAZY: dict[str, str] = {
+    "Design": "nanotwin.design",
+    "load_design": "nanotwin.design",
+    "design_schema": "nanotwin.design",
+    "simulate": "nanotwin.pbpk",
+    "export_sbml": "nanotwin.pbpk",
+    "fit": "nanotwin.learn",
+}
+
+__all__ = [
+    "__version__",
+    "DesignError",
+    "DataError",
+    "DesignWarning",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'nanotwin' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

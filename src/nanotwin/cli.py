@@ -1,0 +1,82 @@
+"""The ``nanotwin`` command line (typer + rich).
+
+Each subpackage with commands has a ``cli.py`` with ``register(app)``; they are listed in
+``_COMMAND_MODULES``. Every command turns a :class:`~nanotwin.errors.DesignError` into one line on
+standard error and exit code 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from importlib import import_module
+from typing import Any
+
+import typer
+
+from nanotwin import __version__
+from nanotwin.errors import DesignError
+
+__all__ = ["app", "main", "handle_errors"]
+
+_COMMAND_MODULES = [
+    "nanotwin.design.cli",
+]
+
+app = typer.Typer(
+    name="nanotwin",
+    help="nanotwin: a digital twin for cancer nanomedicine.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"nanotwin {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """nanotwin: design, biodistribution, dosimetry, imaging and populations of nanomedicines."""
+
+
+def fail(message: str) -> None:
+    """Print one error line to standard error and exit with code 2."""
+    typer.echo(f"nanotwin: error: {' '.join(str(message).split())}", err=True)
+    raise typer.Exit(code=2)
+
+
+def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorator for commands: DesignError (and missing files) -> one line on stderr, exit 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except DesignError as exc:
+            fail(str(exc))
+        except FileNotFoundError as exc:
+            fail(f"file not found: {exc.filename}; check the path")
+
+    return wrapper
+
+
+for _name in _COMMAND_MODULES:
+    import_module(_name).register(app)
+
+
+def main() -> None:
+    """Entry point of the ``nanotwin`` console script."""
+    app(prog_name="nanotwin")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
