@@ -1,0 +1,480 @@
+"""Frozen pydantic models of a nanoparticle design.
+
+A :class:`Design` is what a scientist writes in a design file: the nanoparticle (platform, size,
+shape, charge, coating, ligands), its radiolabels, contrast components and drug payloads, how it
+is given and to whom. Every quantity accepts text with a unit ("30 nm", "5 MBq", "2 mg/kg",
+"12.7 h") and is stored as a float in the canonical unit named in the field's description.
+
+Limits used for validation, with their sources:
+
+- |zeta potential| ≤ 150 mV: measured zeta potentials of colloids lie well inside ±100 mV
+  (Bhattacharjee, J Control Release 2016;235:337); 150 mV leaves margin for typos only.
+- Hydrodynamic diameter 0.5 nm – 10 µm: from small molecules / ultrasmall clusters to the largest
+  injectable microparticles (Blanco et al., Nat Biotechnol 2015;33:941).
+- Polydispersity index 0–1 by its definition in ISO 22412:2017 (cumulant analysis of DLS).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from nanotwin.units import to_canonical
+
+__all__ = [
+    "PLATFORMS",
+    "SHAPES",
+    "Peg",
+    "Coating",
+    "Ligand",
+    "Nanoparticle",
+    "Radiolabel",
+    "ContrastComponent",
+    "Trigger",
+    "ReleaseGate",
+    "Release",
+    "Payload",
+    "Administration",
+    "Tumor",
+    "Subject",
+    "Design",
+    "DEFAULT_BODY_WEIGHT_KG",
+]
+
+PLATFORMS = (
+    "liposome", "polymeric", "micelle", "dendrimer", "gold", "iron_oxide", "silica",
+    "mesoporous_silica", "quantum_dot", "upconversion", "carbon_nanotube", "graphene",
+    "graphene_oxide", "carbon_dot", "melanin", "ferritin", "protein_cage", "albumin",
+    "lipid_nanoparticle", "exosome", "hybrid", "copper_sulfide", "hdl", "polymer_drug_conjugate",
+    "other",
+)
+SHAPES = ("sphere", "rod", "tripod", "cube", "star", "sheet", "tube", "cage", "other")
+
+#: Default body weights (kg) when the design gives none: the species' average body weight in
+#: ../shared/data/physiology/species_physiology.tsv (httk, from Davies & Morris 1993):
+#: mouse 0.02 kg, rat 0.25 kg, human 70 kg.
+DEFAULT_BODY_WEIGHT_KG = {"mouse": 0.02, "rat": 0.25, "human": 70.0}
+
+
+def _q(unit: str, *, plain: bool = True):  # noqa: ANN202 - returns a pydantic validator
+    """A BeforeValidator that converts text with units into ``unit``."""
+
+    def convert(value: Any, info: Any) -> Any:
+        if value is None:
+            return None
+        # Bare numbers are taken to be in the canonical unit only when the caller says so
+        # (``load_design(..., canonical_numbers=True)``, used for round trips of dumped designs);
+        # in files a quantity must carry its unit.
+        allow = plain and bool((info.context or {}).get("canonical_numbers", False))
+        return to_canonical(value, unit, info.field_name or "value", allow_plain=allow)
+
+    return BeforeValidator(convert, json_schema_input_type=float | str)
+
+
+def _fraction_or_percent(value: Any, info: Any) -> Any:
+    """Accept 0.95, "95 %" or "95%" for a fraction in 0..1."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith("%"):
+            try:
+                return float(text[:-1]) / 100.0
+            except ValueError:
+                return value
+        try:
+            return float(text)
+        except ValueError:
+            return value
+    return value
+
+
+def _percent(value: Any, info: Any) -> Any:
+    """Accept 12, "12 %" or "12%" for a percentage."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            return float(value.strip()[:-1])
+        except ValueError:
+            return value
+    return value
+
+
+def _lower_token(value: Any, info: Any) -> Any:
+    if isinstance(value, str):
+        return value.strip().lower().replace("-", "_").replace(" ", "_").replace("/", "_")
+    return value
+
+
+Nm = Annotated[float, _q("nm")]
+Mv = Annotated[float, _q("mV")]
+Hours = Annotated[float, _q("h")]
+MBq = Annotated[float, _q("MBq")]
+Kg = Annotated[float, _q("kg")]
+Grams = Annotated[float, _q("g")]
+Mm3 = Annotated[float, _q("mm**3")]
+NanoMolar = Annotated[float, _q("nM")]
+Dalton = Annotated[float, _q("Da")]
+PerNm2 = Annotated[float, _q("1/nm**2")]
+PerHour = Annotated[float, _q("1/h")]
+MgPerKg = Annotated[float, _q("mg/kg")]
+GramPerCm3 = Annotated[float, _q("g/cm**3")]
+MBqPerMg = Annotated[float, _q("MBq/mg")]
+Relaxivity = Annotated[float, _q("1/mM/s")]
+Fraction = Annotated[
+    float, BeforeValidator(_fraction_or_percent, json_schema_input_type=float | str),
+    Field(ge=0.0, le=1.0)]
+Percent = Annotated[
+    float, BeforeValidator(_percent, json_schema_input_type=float | str), Field(ge=0.0, le=100.0)]
+Token = BeforeValidator(_lower_token)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True,
+                              populate_by_name=True)
+
+
+class Peg(_Frozen):
+    """Poly(ethylene glycol) corona."""
+
+    molecular_weight: Dalton = Field(
+        gt=0, le=1e5, description="PEG molecular weight [Da], e.g. '5 kDa'")
+    surface_density: PerNm2 | None = Field(
+        None, gt=0, le=10, description="grafting density [chains/nm^2]; None if unknown")
+
+
+class Coating(_Frozen):
+    """Surface coating: PEG, zwitterionic ligands, cell-membrane cloak."""
+
+    peg: Peg | None = None
+    zwitterionic: bool = False
+    membrane_cloak: Annotated[
+        Literal["rbc", "cancer_cell", "platelet", "leukocyte", "macrophage", "stem_cell",
+                "hybrid"] | None, Token] = Field(None, description="cell-membrane cloak source")
+
+
+class Ligand(_Frozen):
+    """A targeting ligand on the particle surface."""
+
+    name: str
+    kind: Annotated[
+        Literal["antibody", "antibody_fragment", "peptide", "aptamer", "small_molecule",
+                "protein", "other"], Token]
+    target: str = Field(description="target receptor, e.g. 'integrin avb3', 'nucleolin'")
+    copies_per_particle: float = Field(gt=0, le=1e7, description="ligand copies per particle")
+    kd: NanoMolar = Field(gt=0, description="monovalent affinity Kd [nM], e.g. '10 nM'")
+
+
+class Nanoparticle(_Frozen):
+    """The particle itself."""
+
+    platform: Annotated[Literal[PLATFORMS], Token]  # type: ignore[valid-type]
+    core_material: str | None = None
+    hydrodynamic_diameter: Nm = Field(
+        description="hydrodynamic diameter [nm] (DLS, number- or intensity-weighted as reported)")
+    pdi: float | None = Field(None, description="polydispersity index (0..1)")
+    shape: Annotated[Literal[SHAPES], Token] = "sphere"  # type: ignore[valid-type]
+    aspect_ratio: float = Field(1.0, ge=1.0, le=1000.0, description="long/short axis (>= 1)")
+    zeta_potential: Mv = Field(0.0, description="zeta potential [mV] in ~physiological buffer")
+    density: GramPerCm3 | None = Field(
+        None, gt=0, le=25, description="core density [g/cm^3]; None: platform default")
+    coating: Coating = Coating()
+    ligands: tuple[Ligand, ...] = ()
+
+    @field_validator("hydrodynamic_diameter")
+    @classmethod
+    def _size(cls, v: float) -> float:
+        if not math.isfinite(v) or v <= 0:
+            raise ValueError(f"must be > 0 nm, got {v:g} nm; give the DLS diameter, e.g. '30 nm'")
+        if v < 0.5 or v > 10_000:
+            raise ValueError(
+                f"{v:g} nm is outside 0.5 nm – 10 µm; check the unit (e.g. '30 nm', '0.2 um')")
+        return v
+
+    @field_validator("pdi")
+    @classmethod
+    def _pdi(cls, v: float | None) -> float | None:
+        if v is not None and not (0.0 <= v <= 1.0):
+            raise ValueError(f"must lie between 0 and 1 (ISO 22412), got {v:g}")
+        return v
+
+    @field_validator("zeta_potential")
+    @classmethod
+    def _zeta(cls, v: float) -> float:
+        if not math.isfinite(v) or abs(v) > 150:
+            raise ValueError(
+                f"|zeta| must be <= 150 mV, got {v:g} mV; check the sign and unit (e.g. '-12 mV')")
+        return v
+
+
+class Radiolabel(_Frozen):
+    """A radionuclide carried by the particle."""
+
+    nuclide: str = Field(description="nuclide, e.g. 'Lu-177', '177Lu', 'Tc-99m'")
+    strategy: Annotated[Literal["chelator", "chelator_free"], Token] = "chelator"
+    chelator: str | None = Field(None, description="chelator name (catalog), e.g. 'DOTA'")
+    radiochemical_purity: Fraction = 1.0
+    specific_activity: MBqPerMg | None = Field(None, gt=0, description="[MBq/mg] of particle")
+    detachment_half_life: Hours | None = Field(
+        None, gt=0, description="in-vivo label detachment half-life [h]; None: from the catalog")
+
+    @field_validator("nuclide")
+    @classmethod
+    def _nuclide(cls, v: str) -> str:
+        from nanotwin.physics import canonical_nuclide
+
+        return canonical_nuclide(v)
+
+    @field_validator("chelator")
+    @classmethod
+    def _chelator_name(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        from nanotwin.catalog import get_chelator
+
+        return get_chelator(v).name
+
+    @model_validator(mode="after")
+    def _chelator_holds_metal(self) -> Radiolabel:
+        if self.strategy == "chelator_free":
+            if self.chelator:
+                raise ValueError(
+                    f"chelator {self.chelator!r} given with strategy 'chelator_free'; remove the "
+                    "chelator or set strategy: chelator")
+            return self
+        if not self.chelator:
+            raise ValueError(
+                "strategy 'chelator' needs a chelator name (e.g. chelator: DOTA), or set "
+                "strategy: chelator_free for intrinsic labels such as [64Cu]CuS")
+        from nanotwin.catalog import chelators_for, get_chelator
+        from nanotwin.physics import element
+
+        chel = get_chelator(self.chelator)
+        metal = element(self.nuclide)
+        if not chel.holds(metal):
+            others = ", ".join(chelators_for(metal)) or "none in the catalog"
+            raise ValueError(
+                f"{chel.name} does not hold {metal} ({self.nuclide}) stably; use a chelator "
+                f"that does: {others}")
+        return self
+
+
+class ContrastComponent(_Frozen):
+    """An imaging contrast component of the particle (MRI, CT, optical, photoacoustic)."""
+
+    agent: Literal["Gd", "Mn", "iron_oxide", "Au", "Bi", "Hf", "I", "Yb", "dye",
+                   "pa_absorber"]
+    name: str | None = Field(None, description="e.g. 'Cy5.5', 'ICG', 'Gd-DOTA'")
+    mass_fraction: Fraction = Field(description="w/w of the particle (0..1 or '12 %')")
+    r1: Relaxivity | None = Field(None, gt=0, description="longitudinal relaxivity [1/(mM s)]")
+    r2: Relaxivity | None = Field(None, gt=0, description="transverse relaxivity [1/(mM s)]")
+    excitation_wavelength: Nm | None = Field(None, gt=200, lt=2000, description="[nm]")
+    emission_wavelength: Nm | None = Field(None, gt=200, lt=2000, description="[nm]")
+
+    @field_validator("agent", mode="before")
+    @classmethod
+    def _agent(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            t = v.strip()
+            aliases = {"gd": "Gd", "gadolinium": "Gd", "mn": "Mn", "manganese": "Mn",
+                       "fe": "iron_oxide", "iron": "iron_oxide", "iron_oxide": "iron_oxide",
+                       "iron oxide": "iron_oxide", "spion": "iron_oxide", "au": "Au",
+                       "gold": "Au", "bi": "Bi", "bismuth": "Bi", "hf": "Hf", "hafnium": "Hf",
+                       "i": "I", "iodine": "I", "yb": "Yb", "ytterbium": "Yb", "dye": "dye",
+                       "fluorophore": "dye", "nir_dye": "dye", "pa_absorber": "pa_absorber",
+                       "photoacoustic_absorber": "pa_absorber"}
+            return aliases.get(t.lower(), t)
+        return v
+
+
+class Trigger(_Frozen):
+    """One stimulus that gates drug release."""
+
+    kind: Annotated[Literal["ph", "glutathione", "enzyme", "temperature", "light"], Token]
+    threshold: float = Field(
+        description="pH below which / GSH [mM] above which / temperature [°C] above which / "
+                    "enzyme activity (relative) above which / light irradiance [W/cm^2] above "
+                    "which the trigger holds")
+    enzyme: str | None = Field(None, description="enzyme name for kind 'enzyme', e.g. 'MMP-2'")
+    rate_multiplier: float = Field(10.0, gt=0, description="release-rate factor when it holds")
+
+    @model_validator(mode="after")
+    def _check(self) -> Trigger:
+        if self.kind == "ph" and not (0 < self.threshold < 14):
+            raise ValueError(f"pH threshold must lie between 0 and 14, got {self.threshold:g}")
+        if self.kind == "enzyme" and not self.enzyme:
+            raise ValueError("an enzyme trigger needs the enzyme's name, e.g. enzyme: MMP-2")
+        return self
+
+
+class ReleaseGate(_Frozen):
+    """Triggers combined by AND or OR."""
+
+    combine: Annotated[Literal["and", "or"], Token] = "and"
+    triggers: tuple[Trigger, ...] = Field(min_length=1)
+
+
+class Release(_Frozen):
+    """Drug release from the particle: burst plus first-order or Weibull kinetics."""
+
+    burst_fraction: Fraction = 0.0
+    model: Annotated[Literal["first_order", "weibull", "none"], Token] = "first_order"
+    k_release: PerHour | None = Field(None, ge=0, description="first-order rate [1/h]")
+    weibull_scale: Hours | None = Field(None, gt=0, description="Weibull scale tau [h]")
+    weibull_shape: float | None = Field(None, gt=0, le=20, description="Weibull shape b")
+    gate: ReleaseGate | None = None
+
+    @model_validator(mode="after")
+    def _params(self) -> Release:
+        if self.model == "first_order" and self.k_release is None:
+            raise ValueError("first-order release needs k_release, e.g. k_release: '0.05 1/h'")
+        if self.model == "weibull" and (self.weibull_scale is None or self.weibull_shape is None):
+            raise ValueError(
+                "Weibull release needs weibull_scale (e.g. '24 h') and weibull_shape (e.g. 0.8)")
+        return self
+
+
+class Payload(_Frozen):
+    """A drug carried by the particle."""
+
+    drug: str
+    drug_loading: Percent = Field(description="drug loading DL [% w/w of the particle]")
+    encapsulation_efficiency: Percent | None = Field(None, description="EE [%]")
+    release: Release = Release(model="none")
+
+
+class Administration(_Frozen):
+    """How the particle is given."""
+
+    route: Annotated[
+        Literal["iv", "ip", "sc", "intratumoral", "oral", "inhalation"], Token] = "iv"
+    dose_mg_per_kg: MgPerKg | None = Field(None, description="particle mass dose [mg/kg]")
+    particle_number: float | None = Field(None, description="particles injected")
+    injected_activity: MBq | None = Field(None, description="injected activity [MBq]")
+    calibration_time: Hours = Field(0.0, description="activity calibration time rel. to injection")
+    blocking: bool = Field(False, description="co-injected excess free ligand (blocking study)")
+
+    @field_validator("route", mode="before")
+    @classmethod
+    def _route(cls, v: Any) -> Any:
+        aliases = {"intravenous": "iv", "i.v.": "iv", "intraperitoneal": "ip", "i.p.": "ip",
+                   "subcutaneous": "sc", "s.c.": "sc", "it": "intratumoral",
+                   "intratumoural": "intratumoral", "i.t.": "intratumoral", "po": "oral"}
+        if isinstance(v, str):
+            return aliases.get(v.strip().lower(), v.strip().lower())
+        return v
+
+    @field_validator("dose_mg_per_kg", "injected_activity")
+    @classmethod
+    def _non_negative(cls, v: float | None) -> float | None:
+        if v is not None and (not math.isfinite(v) or v < 0):
+            raise ValueError(f"must not be negative, got {v:g}; give the amount injected")
+        return v
+
+    @field_validator("particle_number", mode="before")
+    @classmethod
+    def _particles(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            try:
+                return float(v.replace("particles", "").strip())
+            except ValueError:
+                return v
+        return v
+
+    @field_validator("particle_number")
+    @classmethod
+    def _particles_positive(cls, v: float | None) -> float | None:
+        if v is not None and (not math.isfinite(v) or v <= 0):
+            raise ValueError(f"must be > 0 particles, got {v:g}; e.g. particle_number: 1e12")
+        return v
+
+
+class Tumor(_Frozen):
+    """The tumour in the subject."""
+
+    model: str = Field(description="cell line or model, e.g. 'U87MG', '4T1'")
+    cancer_type: str | None = Field(None, description="e.g. 'brain', 'breast'")
+    graft: Annotated[
+        Literal["xenograft", "allograft", "syngeneic", "spontaneous", "patient"], Token
+    ] = "xenograft"
+    site: Annotated[Literal["subcutaneous", "orthotopic", "metastatic"], Token] = "subcutaneous"
+    volume: Mm3 | None = Field(None, gt=0, description="tumour volume [mm^3]")
+    mass: Grams | None = Field(None, gt=0, description="tumour mass [g]")
+
+
+class Subject(_Frozen):
+    """Who receives the particle."""
+
+    species: Annotated[Literal["mouse", "rat", "human"], Token] = "mouse"
+    body_weight: Kg = Field(0.02, description="body weight [kg]; default per species")
+    tumor: Tumor | None = None
+
+    @field_validator("species", mode="before")
+    @classmethod
+    def _species(cls, v: Any) -> Any:
+        aliases = {"mice": "mouse", "rats": "rat", "patient": "human", "man": "human",
+                   "woman": "human", "homo sapiens": "human", "mus musculus": "mouse"}
+        if isinstance(v, str):
+            return aliases.get(v.strip().lower(), v.strip().lower())
+        return v
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_weight(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("body_weight") is None:
+            species = cls._species(data.get("species", "mouse"))
+            if species in DEFAULT_BODY_WEIGHT_KG:
+                data = {**data, "body_weight": f"{DEFAULT_BODY_WEIGHT_KG[species]} kg"}
+        return data
+
+    @field_validator("body_weight")
+    @classmethod
+    def _weight(cls, bw: float, info: ValidationInfo) -> float:
+        species = info.data.get("species", "mouse")
+        lo, hi = {"mouse": (0.005, 0.1), "rat": (0.05, 1.5), "human": (2.0, 300.0)}[species]
+        if not (lo <= bw <= hi):
+            raise ValueError(
+                f"{bw:g} kg is implausible for a {species} ({lo:g}–{hi:g} kg); check the unit "
+                "(e.g. '25 g' or '70 kg')")
+        return bw
+
+
+class Design(_Frozen):
+    """A complete nanomedicine design: particle, labels, contrast, payloads, dosing, subject.
+
+    Examples
+    --------
+    >>> d = Design.model_validate({
+    ...     "name": "PEG liposome",
+    ...     "nanoparticle": {"platform": "liposome", "hydrodynamic_diameter": "0.1 um"},
+    ... })
+    >>> d.nanoparticle.hydrodynamic_diameter, d.subject.species, d.subject.body_weight
+    (100.0, 'mouse', 0.02)
+    >>> d2 = d.model_copy(update={"name": "renamed"})
+    >>> d2.name
+    'renamed'
+    """
+
+    name: str = Field(min_length=1)
+    description: str | None = None
+    references: tuple[str, ...] = ()
+    nanoparticle: Nanoparticle
+    radiolabels: tuple[Radiolabel, ...] = ()
+    contrast: tuple[ContrastComponent, ...] = ()
+    payloads: tuple[Payload, ...] = ()
+    administration: Administration = Administration()
+    subject: Subject = Subject()
+
+    @property
+    def radiolabel(self) -> Radiolabel | None:
+        """The first radiolabel, or None."""
+        return self.radiolabels[0] if self.radiolabels else None
