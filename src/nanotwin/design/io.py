@@ -215,11 +215,12 @@ def load_design(
     ...                  "hydrodynamic_diameter": "15 nm", "zeta_potential": "-20 mV"}})
     >>> d.nanoparticle.zeta_potential
     -20.0
-    >>> load_design({"name": "x", "nanoparticle": {"platform": "gold",
-    ...              "hydrodynamic_diameter": "-5 nm"}})
-    Traceback (most recent call last):
-    ...
-    nanotwin.errors.DesignError: nanoparticle.hydrodynamic_diameter: must be > 0 nm, got -5 nm; give the DLS diameter, e.g. '30 nm'
+    >>> try:
+    ...     load_design({"name": "x", "nanoparticle": {"platform": "gold",
+    ...                  "hydrodynamic_diameter": "-5 nm"}})
+    ... except DesignError as err:
+    ...     print(err)
+    nanoparticle.hydrodynamic_diameter: must be > 0 nm, got -5 nm; give the DLS diameter, e.g. '30 nm'
     """
     from pydantic import ValidationError
 
