@@ -220,7 +220,7 @@ def load_design(
     ...                  "hydrodynamic_diameter": "-5 nm"}})
     ... except DesignError as err:
     ...     print(err)
-    nanoparticle.hydrodynamic_diameter: must be > 0 nm, got -5 nm; give the DLS diameter, e.g. '30 nm'
+    nanoparticle.hydrodynamic_diameter: must be > 0 nm, got -5 nm; give the DLS diameter, e.g. 30 nm
     """
     from pydantic import ValidationError
 

@@ -194,7 +194,7 @@ class Nanoparticle(_Frozen):
     @classmethod
     def _size(cls, v: float) -> float:
         if not math.isfinite(v) or v <= 0:
-            raise ValueError(f"must be > 0 nm, got {v:g} nm; give the DLS diameter, e.g. '30 nm'")
+            raise ValueError(f"must be > 0 nm, got {v:g} nm; give the DLS diameter, e.g. 30 nm")
         if v < 0.5 or v > 10_000:
             raise ValueError(
                 f"{v:g} nm is outside 0.5 nm – 10 µm; check the unit (e.g. '30 nm', '0.2 um')")
