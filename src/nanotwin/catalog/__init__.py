@@ -1,0 +1,49 @@
+"""Reference catalog: radionuclides, theranostic pairs, chelators, nanocarrier platforms and
+approved or pipeline nanomedicines.
+
+Every entry carries its source (paper with DOI, regulatory label or ClinicalTrials.gov ID). Nuclear
+data (half-life, decay modes, emissions) are not stored here: :func:`nuclide_info` computes them
+at lookup time with :mod:`nanotwin.physics` (radioactivedecay and ICRP-107).
+
+Examples
+--------
+>>> from nanotwin.catalog import get_chelator, chelators_for
+>>> get_chelator("desferrioxamine").name
+'DFO'
+>>> "DOTA" in chelators_for("Lu")
+True
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from nanotwin.catalog.chelators import Chelator, chelators, chelators_for, get_chelator
+
+# public name -> submodule (imported on first use)
+_LAZY: dict[str, str] = {
+    "NuclideInfo": "nanotwin.catalog.nuclides",
+    "nuclide_info": "nanotwin.catalog.nuclides",
+    "medical_nuclides": "nanotwin.catalog.nuclides",
+    "TheranosticPair": "nanotwin.catalog.nuclides",
+    "theranostic_pairs": "nanotwin.catalog.nuclides",
+    "Platform": "nanotwin.catalog.products",
+    "platforms": "nanotwin.catalog.products",
+    "get_platform": "nanotwin.catalog.products",
+    "Product": "nanotwin.catalog.products",
+    "products": "nanotwin.catalog.products",
+    "get_product": "nanotwin.catalog.products",
+}
+
+__all__ = ["Chelator", "chelators", "chelators_for", "get_chelator", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'nanotwin.catalog' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
