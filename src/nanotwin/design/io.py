@@ -125,6 +125,10 @@ def _format_error(err: Mapping[str, Any]) -> str:
     leaf = str(loc[-1]) if loc else ""
     if leaf and msg.startswith(f"{leaf}: "):
         msg = msg[len(leaf) + 2:]
+    # a model-level check names the sub-field it is about ("chelator: ...")
+    m = re.match(r"^([a-z_0-9]+): (.*)$", msg)
+    if m and m.group(1) in (getattr(_model_at((*loc, "_")), "model_fields", {}) or {}):
+        return f"{field}.{m.group(1)}: {m.group(2)}"
     if etype in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         return f"{field}: {msg.lower()}, got {value!r}; correct the value"
     if etype in ("float_parsing", "float_type", "int_parsing"):

@@ -248,12 +248,12 @@ class Radiolabel(_Frozen):
         if self.strategy == "chelator_free":
             if self.chelator:
                 raise ValueError(
-                    f"chelator {self.chelator!r} given with strategy 'chelator_free'; remove the "
+                    f"chelator: {self.chelator!r} given with strategy 'chelator_free'; remove the "
                     "chelator or set strategy: chelator")
             return self
         if not self.chelator:
             raise ValueError(
-                "strategy 'chelator' needs a chelator name (e.g. chelator: DOTA), or set "
+                "chelator: strategy 'chelator' needs a chelator name (e.g. chelator: DOTA), or set "
                 "strategy: chelator_free for intrinsic labels such as [64Cu]CuS")
         from nanotwin.catalog import chelators_for, get_chelator
         from nanotwin.physics import element
@@ -263,8 +263,8 @@ class Radiolabel(_Frozen):
         if not chel.holds(metal):
             others = ", ".join(chelators_for(metal)) or "none in the catalog"
             raise ValueError(
-                f"{chel.name} does not hold {metal} ({self.nuclide}) stably; use a chelator "
-                f"that does: {others}")
+                f"chelator: {chel.name} does not hold {metal} ({self.nuclide}) stably; use a "
+                f"chelator that does: {others}")
         return self
 
 
@@ -310,9 +310,10 @@ class Trigger(_Frozen):
     @model_validator(mode="after")
     def _check(self) -> Trigger:
         if self.kind == "ph" and not (0 < self.threshold < 14):
-            raise ValueError(f"pH threshold must lie between 0 and 14, got {self.threshold:g}")
+            raise ValueError(
+                f"threshold: a pH threshold must lie between 0 and 14, got {self.threshold:g}")
         if self.kind == "enzyme" and not self.enzyme:
-            raise ValueError("an enzyme trigger needs the enzyme's name, e.g. enzyme: MMP-2")
+            raise ValueError("enzyme: an enzyme trigger needs the enzyme's name, e.g. MMP-2")
         return self
 
 
@@ -336,7 +337,8 @@ class Release(_Frozen):
     @model_validator(mode="after")
     def _params(self) -> Release:
         if self.model == "first_order" and self.k_release is None:
-            raise ValueError("first-order release needs k_release, e.g. k_release: '0.05 1/h'")
+            raise ValueError(
+                "k_release: first-order release needs k_release, e.g. k_release: '0.05 1/h'")
         if self.model == "weibull" and (self.weibull_scale is None or self.weibull_shape is None):
             raise ValueError(
                 "Weibull release needs weibull_scale (e.g. '24 h') and weibull_shape (e.g. 0.8)")
