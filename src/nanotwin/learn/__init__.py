@@ -1,0 +1,34 @@
+"""Learning from data: design -> tumour delivery predictor and honest grouped validation.
+
+Public functions are imported lazily (scikit-learn and pandas load on first use).
+
+Examples
+--------
+>>> from nanotwin.learn import LEARNERS
+>>> "ridge" in LEARNERS
+True
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from nanotwin.learn.tumor_delivery import LEARNERS, TARGETS
+
+__all__ = ["LEARNERS", "TARGETS", "predict_tumor_delivery", "design_features", "grouped_cv",
+           "validate_tumor_delivery", "validate_timecourse"]
+
+_LAZY = {
+    "predict_tumor_delivery": "nanotwin.learn.predictor",
+    "design_features": "nanotwin.learn.predictor",
+    "grouped_cv": "nanotwin.learn.tumor_delivery",
+    "validate_tumor_delivery": "nanotwin.learn.validation",
+    "validate_timecourse": "nanotwin.learn.timecourse",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'nanotwin.learn' has no attribute {name!r}")

@@ -1,0 +1,420 @@
+"""Learned design → tumour-delivery model, with honest grouped cross-validation.
+
+Data
+----
+* Nano-Tumor Database, 376 datasets from 200 source studies (``nano_tumor_db_376.csv``; Lin et al.,
+  Int J Nanomedicine 2022;17:1365; data of Cheng et al., ACS Nano 2020;14:3075; GPL-3, read from
+  the shared validation data only, never shipped). Its ``ID`` column names the source study and is
+  the grouping of every cross-validation here.
+* The same datasets as the CC0 ``Model_dataset.xlsx`` of Chou et al. (J Control Release
+  2023;361:53), shipped in ``nanotwin/data/learn`` so the predictor trains offline at run time.
+  Its ``ID`` is a row number; rows are matched to source studies through identical
+  (DE24, DE168, DEmax, cancer type, targeting) values — see :func:`xlsx_study_groups`.
+
+Targets are log10 of the delivery efficiency (%ID in the tumour) at 24 h, at 168 h and at its
+maximum (DE24, DE168, DEmax), as defined by Cheng et al. 2020.
+
+Features (canonical frame)
+--------------------------
+``type`` (organic/inorganic/hybrid), ``material`` (csv only), ``targeting`` (active/passive),
+``cancer_type``, ``graft`` (allograft/xenograft), ``site`` (heterotopic/orthotopic), ``shape``,
+``log10_hd`` (hydrodynamic diameter / nm), ``zeta`` (signed, mV) and, where known,
+``log10_dose`` (mg/kg). Mechanistic terms added for the linear learner (sources next to them in
+:func:`_mechanistic_terms`): squared deviation of log size from 100 nm (EPR window and MPS uptake
+both rise away from it), a renal-filtration indicator below 8 nm and a positive-charge indicator.
+
+Learners compared (all scikit-learn, seeds fixed): constant median, ridge regression on one-hot +
+mechanistic terms (a shrinkage model), random forest, histogram gradient boosting, k-nearest
+neighbours. The learner is chosen by grouped cross-validation *inside* each outer training fold
+(nested selection), so the outer score is not tuned on its own held-out studies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from nanotwin.errors import DesignError
+
+__all__ = [
+    "TARGETS",
+    "LEARNERS",
+    "load_db376",
+    "load_model_dataset",
+    "xlsx_study_groups",
+    "make_learner",
+    "grouped_cv",
+    "CVReport",
+]
+
+#: Targets: canonical name -> (csv column, xlsx column).
+TARGETS: dict[str, tuple[str, str]] = {
+    "DE24": ("DE_24", "DE24"),
+    "DE168": ("DE_168", "DE168"),
+    "DEmax": ("DE_Max", "Demax"),
+}
+LEARNERS = ("median", "ridge", "ridge_strong", "random_forest", "gradient_boosting", "knn")
+#: Learners chosen among by nested grouped CV; "median" lets the selection fall back to the
+#: baseline when no learner beats it inside the training studies.
+DEFAULT_CANDIDATES = ("median", "ridge", "ridge_strong", "random_forest", "gradient_boosting",
+                      "knn")
+CATEGORICAL = ("type", "material", "targeting", "cancer_type", "graft", "site", "shape")
+NUMERIC = ("log10_hd", "zeta", "log10_dose")
+LOG10_2 = float(np.log10(2.0))
+LOG10_3 = float(np.log10(3.0))
+SEED = 20240607
+
+
+def _clean_cat(s: Any) -> Any:
+    return s.astype(str).str.strip().str.lower().str.replace(" ", "_")
+
+
+_SHAPES = {"spherical": "sphere", "rod": "rod", "plate": "plate", "flake": "plate",
+           "other": "other", "irregular": "other"}
+
+
+def _frame_from_db376(df: Any) -> Any:
+    import pandas as pd
+
+    out = pd.DataFrame(index=df.index)
+    out["type"] = _clean_cat(df["Type"])
+    out["material"] = _clean_cat(df["MAT"])
+    out["targeting"] = _clean_cat(df["TS"])
+    out["cancer_type"] = _clean_cat(df["CT"])
+    tm = df["TM"].astype(str).str.strip()
+    out["graft"] = tm.map({"XH": "xenograft", "XO": "xenograft", "AH": "allograft",
+                           "AO": "allograft"}).fillna("other")
+    out["site"] = tm.map({"XH": "heterotopic", "AH": "heterotopic", "XO": "orthotopic",
+                          "AO": "orthotopic"}).fillna("other")
+    out["shape"] = _clean_cat(df["Shape"]).map(_SHAPES).fillna("other")
+    out["log10_hd"] = df["Size"].astype(float)  # the csv stores log10(HD/nm)
+    out["zeta"] = df["ZP"].astype(float)
+    return out
+
+
+def _frame_from_xlsx(df: Any) -> Any:
+    import pandas as pd
+
+    out = pd.DataFrame(index=df.index)
+    out["type"] = _clean_cat(df["Type"])
+    out["targeting"] = _clean_cat(df["TS"]).where(
+        _clean_cat(df["TS"]).isin(["active", "passive"]), "passive")  # one row says 'negtive'
+    out["cancer_type"] = _clean_cat(df["CT"])
+    tm = df["TM"].astype(str).str.lower()
+    out["graft"] = np.where(tm.str.contains("xenograft"), "xenograft",
+                            np.where(tm.str.contains("allograft"), "allograft", "other"))
+    out["site"] = np.where(tm.str.contains("orthotopic"), "orthotopic",
+                           np.where(tm.str.contains("heterotopic"), "heterotopic", "other"))
+    out["shape"] = _clean_cat(df["Shape"]).map(_SHAPES).fillna("other")
+    hd = df["HD"].astype(float)
+    out["log10_hd"] = np.log10(hd.where(hd > 0))
+    # |zeta| with a charge code 0 negative, 1 positive, 2 neutral (Chou et al. 2023)
+    sign = df["Charge"].map({0.0: -1.0, 1.0: 1.0, 2.0: 0.0})
+    out["zeta"] = df["Zeta"].astype(float) * sign
+    out.loc[df["Charge"] == 2.0, "zeta"] = 0.0
+    dose = df["Dose"].astype(float)
+    out["log10_dose"] = np.log10(dose.where(dose > 0))
+    return out
+
+
+def load_db376(path: Any = None) -> tuple[Any, dict[str, np.ndarray], np.ndarray]:
+    """Canonical features, log10 targets and study groups of the Nano-Tumor Database (csv).
+
+    Parameters
+    ----------
+    path
+        The csv; default ``shared_data_dir()/tumor_delivery/nano_tumor_db_376.csv``.
+
+    Returns
+    -------
+    (X, y, groups)
+        Feature frame, ``{"DE24": log10 values, ...}`` and the source-study ``ID`` per row.
+    """
+    import pandas as pd
+
+    from nanotwin._paths import shared_data_dir
+
+    path = path or shared_data_dir() / "tumor_delivery" / "nano_tumor_db_376.csv"
+    df = pd.read_csv(path)
+    y = {k: np.log10(df[c].to_numpy(float)) for k, (c, _x) in TARGETS.items()}
+    return _frame_from_db376(df), y, df["ID"].to_numpy()
+
+
+def load_model_dataset(path: Any = None) -> tuple[Any, dict[str, np.ndarray], Any]:
+    """Canonical features, log10 targets and the raw table of the shipped CC0 model dataset.
+
+    Examples
+    --------
+    >>> X, y, raw = load_model_dataset()
+    >>> len(X), sorted(y)
+    (378, ['DE168', 'DE24', 'DEmax'])
+    """
+    import pandas as pd
+
+    from nanotwin._paths import package_data
+
+    path = path or package_data("learn", "nano_tumor_g1_model_dataset.xlsx")
+    df = pd.read_excel(path)
+    y = {k: np.log10(df[c].to_numpy(float)) for k, (_c, c) in TARGETS.items()}
+    return _frame_from_xlsx(df), y, df
+
+
+def xlsx_study_groups(raw_xlsx: Any, db376_path: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """Source-study ID of each model-dataset row, matched to the Nano-Tumor Database.
+
+    Rows are paired one-to-one (Hungarian assignment) on |Δlog10| of DE24, DE168 and DEmax plus
+    penalties for a different cancer type or targeting; a pair counts as *exact* when the
+    three DE values agree to 0.01 %ID and both categories agree. Rows without an exact partner
+    are put together in one extra group (-1) so they are always held out together.
+
+    Returns
+    -------
+    (groups, exact)
+        Study IDs (int; -1 for the unmatched block) and a boolean mask of exact matches.
+    """
+    import pandas as pd
+    from scipy.optimize import linear_sum_assignment
+
+    from nanotwin._paths import shared_data_dir
+
+    db376_path = db376_path or shared_data_dir() / "tumor_delivery" / "nano_tumor_db_376.csv"
+    c = pd.read_csv(db376_path)
+    x = raw_xlsx
+    cost = np.zeros((len(x), len(c)))
+    for _k, (cc, xc) in TARGETS.items():
+        a = np.log10(x[xc].to_numpy(float) + 0.01)
+        b = np.log10(c[cc].to_numpy(float) + 0.01)
+        cost += np.abs(a[:, None] - b[None, :])
+    ct_x = np.array(_clean_cat(x["CT"]).tolist())
+    ct_c = np.array(_clean_cat(c["CT"]).tolist())
+    ts_x = np.array(_clean_cat(x["TS"]).tolist())
+    ts_c = np.array(_clean_cat(c["TS"]).tolist())
+    cost += 0.5 * (ct_x[:, None] != ct_c[None, :]) + 0.5 * (ts_x[:, None] != ts_c[None, :])
+    rows, cols = linear_sum_assignment(cost)
+    groups = np.full(len(x), -1, dtype=int)
+    exact = np.zeros(len(x), dtype=bool)
+    ok = cost[rows, cols] < 1e-3
+    groups[rows[ok]] = c["ID"].to_numpy()[cols[ok]]
+    exact[rows[ok]] = True
+    return groups, exact
+
+
+# --- learners -----------------------------------------------------------------------------------
+
+def _mechanistic_terms(X: Any) -> Any:
+    """Engineered terms for the linear learner, each with its rationale.
+
+    * ``size_dev2 = (log10 HD - 2)^2``: tumour accumulation by EPR is best for ~50-150 nm and
+      falls for both smaller (faster washout, renal loss) and larger (MPS capture, poor
+      extravasation) particles (Wilhelm et al., Nat Rev Mater 2016;1:16014; Cabral et al., Nat
+      Nanotechnol 2011;6:815).
+    * ``renal = HD < 8 nm``: glomerular filtration of particles below ~5.5-8 nm (Choi et al., Nat
+      Biotechnol 2007;25:1165).
+    * ``positive = zeta > +10 mV``: cationic particles are opsonised and cleared faster (Alexis et
+      al., Mol Pharm 2008;5:505).
+    """
+    import pandas as pd
+
+    out = pd.DataFrame(index=X.index)
+    hd = X["log10_hd"]
+    out["size_dev2"] = (hd - 2.0) ** 2
+    out["renal"] = (hd < np.log10(8.0)).astype(float)
+    out["positive"] = (X["zeta"] > 10.0).astype(float)
+    return out
+
+
+class _Median:
+    """Constant baseline: the median of the training targets."""
+
+    def fit(self, X: Any, y: np.ndarray) -> _Median:
+        self.m_ = float(np.median(y))
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        return np.full(len(X), self.m_)
+
+
+def make_learner(name: str, columns: list[str]) -> Any:
+    """A fresh (unfitted) scikit-learn pipeline for one of :data:`LEARNERS`.
+
+    Parameters
+    ----------
+    name
+        Learner name.
+    columns
+        Canonical feature columns present in the frame.
+    """
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestRegressor
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import Ridge
+    from sklearn.neighbors import KNeighborsRegressor
+    from sklearn.pipeline import FunctionTransformer, Pipeline, make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+
+    if name == "median":
+        return _Median()
+    cats = [c for c in CATEGORICAL if c in columns]
+    nums = [c for c in NUMERIC if c in columns]
+    num_pipe = make_pipeline(SimpleImputer(strategy="median", add_indicator=True),
+                             StandardScaler())
+    if name in ("ridge", "ridge_strong", "knn"):
+        parts = [("cat", OneHotEncoder(handle_unknown="ignore", min_frequency=3), cats),
+                 ("num", num_pipe, nums)]
+        if name.startswith("ridge"):
+            mech = make_pipeline(FunctionTransformer(_mechanistic_terms),
+                                 SimpleImputer(strategy="median"), StandardScaler())
+            parts.append(("mech", mech, ["log10_hd", "zeta"]))
+            # fixed penalties: RidgeCV's efficient leave-one-out would pick alpha on rows of the
+            # same study (leaky); the penalty is chosen instead by the grouped inner selection
+            model = Ridge(alpha=10.0 if name == "ridge" else 100.0)
+        else:
+            model = KNeighborsRegressor(n_neighbors=15, weights="distance")
+        return Pipeline([("features", ColumnTransformer(parts)), ("model", model)])
+    enc = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1,
+                         encoded_missing_value=-1)
+    pre = ColumnTransformer([("cat", enc, cats),
+                             ("num", SimpleImputer(strategy="median", add_indicator=True), nums)])
+    if name == "random_forest":
+        # large leaves: rows of one study are near-duplicates, small leaves memorise studies
+        model = RandomForestRegressor(n_estimators=200, min_samples_leaf=10, max_features=0.5,
+                                      random_state=SEED, n_jobs=1)
+    elif name == "gradient_boosting":
+        model = HistGradientBoostingRegressor(
+            max_iter=150, learning_rate=0.05, max_depth=3, min_samples_leaf=10,
+            categorical_features=list(range(len(cats))), random_state=SEED)
+    else:
+        raise DesignError(f"learner: unknown learner {name!r}; use one of {', '.join(LEARNERS)}")
+    return Pipeline([("features", pre), ("model", model)])
+
+
+def _folds(groups: np.ndarray, n_splits: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Group k-fold with shuffled group order (each study in exactly one test fold)."""
+    uniq = np.unique(groups)
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(uniq)
+    fold_of = {g: i % n_splits for i, g in enumerate(order)}
+    f = np.array([fold_of[g] for g in groups])
+    idx = np.arange(len(groups))
+    return [(idx[f != k], idx[f == k]) for k in range(n_splits)]
+
+
+def _select(X: Any, y: np.ndarray, groups: np.ndarray, candidates: tuple[str, ...],
+            n_inner: int, seed: int) -> tuple[str, dict[str, float]]:
+    """Choose the learner with the lowest inner grouped-CV mean squared error (log10)."""
+    mse = {}
+    cols = list(X.columns)
+    for name in candidates:
+        err = []
+        for tr, te in _folds(groups, n_inner, seed + 1):
+            m = make_learner(name, cols).fit(X.iloc[tr], y[tr])
+            err.append((m.predict(X.iloc[te]) - y[te]) ** 2)
+        mse[name] = float(np.mean(np.concatenate(err)))
+    best = min(mse, key=mse.get)
+    return best, mse
+
+
+def scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
+    """R² (log10), RMSE (log10) and fractions within 2-fold / 3-fold.
+
+    Examples
+    --------
+    >>> s = scores(np.array([0.0, 1.0, 2.0]), np.array([0.1, 1.0, 1.5]))
+    >>> round(s["within_2fold"], 3), round(s["within_3fold"], 3)
+    (0.667, 0.667)
+    """
+    res = y_pred - y_true
+    ss_tot = float(np.sum((y_true - np.mean(y_true)) ** 2))
+    return {
+        "r2_log10": 1.0 - float(np.sum(res**2)) / ss_tot if ss_tot > 0 else float("nan"),
+        "rmse_log10": float(np.sqrt(np.mean(res**2))),
+        "within_2fold": float(np.mean(np.abs(res) <= LOG10_2 + 1e-12)),
+        "within_3fold": float(np.mean(np.abs(res) <= LOG10_3 + 1e-12)),
+        "n": int(len(y_true)),
+    }
+
+
+@dataclass
+class CVReport:
+    """Outcome of a cross-validation of one target."""
+
+    target: str
+    split: str
+    model: dict[str, float]
+    baseline: dict[str, float]
+    fold_r2: list[float] = field(default_factory=list)
+    fold_within_2fold: list[float] = field(default_factory=list)
+    chosen: list[str] = field(default_factory=list)
+    residuals: np.ndarray | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able summary."""
+        return {
+            "target": self.target, "split": self.split, "model": self.model,
+            "median_baseline": self.baseline,
+            "fold_r2_log10": self.fold_r2, "fold_within_2fold": self.fold_within_2fold,
+            "fold_r2_sd": float(np.std(self.fold_r2)) if self.fold_r2 else None,
+            "chosen_learners": self.chosen,
+        }
+
+
+def grouped_cv(
+    X: Any,
+    y: np.ndarray,
+    groups: np.ndarray,
+    target: str = "DE24",
+    candidates: tuple[str, ...] = DEFAULT_CANDIDATES,
+    n_splits: int = 5,
+    n_inner: int = 4,
+    seed: int = SEED,
+    random_split: bool = False,
+) -> CVReport:
+    """Nested cross-validation: outer folds grouped by study, learner chosen inside each fold.
+
+    Parameters
+    ----------
+    X, y, groups
+        Canonical features, log10 target and study IDs.
+    target
+        Name for the report.
+    candidates
+        Learners to choose among inside each outer training fold (one name: no selection).
+    n_splits, n_inner
+        Outer and inner fold counts.
+    seed
+        Seed of the fold assignment.
+    random_split
+        If true, the *outer* folds ignore the study (each row its own group) — the optimistic
+        random-split score, reported only for comparison; inner selection stays grouped.
+
+    Returns
+    -------
+    CVReport
+        Pooled out-of-fold scores of the model and of the constant-median baseline, per-fold R²
+        and within-2-fold, the learner chosen in each fold and the out-of-fold residuals.
+    """
+    mask = np.isfinite(y)
+    X, y, groups = X.loc[mask].reset_index(drop=True), y[mask], np.asarray(groups)[mask]
+    outer_groups = np.arange(len(y)) if random_split else groups
+    pred = np.full(len(y), np.nan)
+    base = np.full(len(y), np.nan)
+    rep = CVReport(target=target, split="random" if random_split else "grouped by study",
+                   model={}, baseline={})
+    for tr, te in _folds(outer_groups, n_splits, seed):
+        if len(candidates) > 1:
+            best, _ = _select(X.iloc[tr], y[tr], groups[tr], candidates, n_inner, seed)
+        else:
+            best = candidates[0]
+        m = make_learner(best, list(X.columns)).fit(X.iloc[tr], y[tr])
+        pred[te] = m.predict(X.iloc[te])
+        base[te] = np.median(y[tr])
+        s = scores(y[te], pred[te])
+        rep.fold_r2.append(s["r2_log10"])
+        rep.fold_within_2fold.append(s["within_2fold"])
+        rep.chosen.append(best)
+    rep.model = scores(y, pred)
+    rep.baseline = scores(y, base)
+    rep.residuals = pred - y
+    return rep
