@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import typer
 
-from nanotwin.cli import handle_errors
-
 __all__ = ["register"]
 
 _ENERGY_LABELS = [
@@ -39,6 +37,8 @@ def _print(obj) -> None:  # noqa: ANN001
 
 def register(app: typer.Typer) -> None:
     """Add the ``catalog`` sub-app to the root app."""
+    from nanotwin.cli import handle_errors  # here, not at import: nanotwin.cli imports us
+
     cat = typer.Typer(name="catalog", no_args_is_help=True,
                       help="Reference catalog: radionuclides, theranostic pairs, chelators, "
                            "nanocarrier platforms and nanomedicine products (each with sources).")

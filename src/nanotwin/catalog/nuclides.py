@@ -58,8 +58,8 @@ def format_half_life(hours: float) -> str:
 
     Examples
     --------
-    >>> format_half_life(159.528), format_half_life(1.8295), format_half_life(0.0001)
-    ('6.647 d', '109.8 min', '0.36 s')
+    >>> format_half_life(159.528), format_half_life(0.3398), format_half_life(0.0001)
+    ('6.647 d', '20.39 min', '0.36 s')
     """
     if math.isinf(hours):
         return "stable"
