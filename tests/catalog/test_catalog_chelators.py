@@ -1,4 +1,4 @@
-"""Tests of the chelator catalog (nanotwin.catalog.chelators)."""
+"""Tests of the chelator catalog (nanotwin.catalog.get_chelator and friends)."""
 
 from __future__ import annotations
 

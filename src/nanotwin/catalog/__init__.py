@@ -19,21 +19,21 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from nanotwin.catalog.chelators import Chelator, chelators, chelators_for, get_chelator
+from nanotwin.catalog._chelators import Chelator, chelators, chelators_for, get_chelator
 
 # public name -> submodule (imported on first use)
 _LAZY: dict[str, str] = {
-    "NuclideInfo": "nanotwin.catalog.nuclides",
-    "nuclide_info": "nanotwin.catalog.nuclides",
-    "medical_nuclides": "nanotwin.catalog.nuclides",
-    "TheranosticPair": "nanotwin.catalog.nuclides",
-    "theranostic_pairs": "nanotwin.catalog.nuclides",
-    "Platform": "nanotwin.catalog.products",
-    "platforms": "nanotwin.catalog.products",
-    "get_platform": "nanotwin.catalog.products",
-    "Product": "nanotwin.catalog.products",
-    "products": "nanotwin.catalog.products",
-    "get_product": "nanotwin.catalog.products",
+    "NuclideInfo": "nanotwin.catalog._nuclides",
+    "nuclide_info": "nanotwin.catalog._nuclides",
+    "medical_nuclides": "nanotwin.catalog._nuclides",
+    "TheranosticPair": "nanotwin.catalog._nuclides",
+    "theranostic_pairs": "nanotwin.catalog._nuclides",
+    "Platform": "nanotwin.catalog._products",
+    "platforms": "nanotwin.catalog._products",
+    "get_platform": "nanotwin.catalog._products",
+    "Product": "nanotwin.catalog._products",
+    "products": "nanotwin.catalog._products",
+    "get_product": "nanotwin.catalog._products",
 }
 
 __all__ = ["Chelator", "chelators", "chelators_for", "get_chelator", *_LAZY]
