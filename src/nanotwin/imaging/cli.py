@@ -1,0 +1,149 @@
+"""``nanotwin image``: simulated multimodal images, a PNG panel and a quantification table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from nanotwin.cli import handle_errors
+from nanotwin.errors import DesignError
+
+__all__ = ["register", "panel_png"]
+
+
+def _floats(text: str, field: str) -> list[float]:
+    try:
+        vals = [float(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise DesignError(f"{field}: cannot read {text!r}; give comma-separated numbers, e.g. "
+                          f"1,4,24") from None
+    if not vals:
+        raise DesignError(f"{field}: empty; give comma-separated numbers, e.g. 1,4,24")
+    return vals
+
+
+def panel_png(images: dict[tuple[str, float], Any], path: Path, ct_image: Any = None) -> Path:
+    """PNG panel: one row per modality, one column per time; coronal MIPs (PET/SPECT fused over
+    the CT MIP when a CT is given)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    mods = sorted({m for m, _ in images})
+    times = sorted({t for _, t in images})
+    fig, axes = plt.subplots(len(mods), len(times), figsize=(2.2 * len(times), 3.2 * len(mods)),
+                             squeeze=False)
+    for i, m in enumerate(mods):
+        vmax = max(float(images[(m, t)].mip(1).max()) for t in times if (m, t) in images)
+        for j, t in enumerate(times):
+            ax = axes[i][j]
+            ax.set_axis_off()
+            im = images.get((m, t))
+            if im is None:
+                continue
+            mip = im.mip(1).T
+            ext = None
+            if ct_image is not None and m in ("PET", "SPECT"):
+                ax.imshow(ct_image.mip(1).T, cmap="gray", origin="lower", vmin=-1000, vmax=1500)
+                ax.imshow(mip, cmap="hot", origin="lower", alpha=0.6, vmin=0, vmax=vmax,
+                          extent=ext)
+            else:
+                ax.imshow(mip, cmap="gray" if m in ("CT", "MRI") else "inferno", origin="lower",
+                          vmin=float(mip.min()) if m == "CT" else 0, vmax=vmax)
+            ax.set_title(f"{m} {t:g} h\n[{im.units.split(' ')[0]}]", fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``image`` command to the root app."""
+
+    @app.command("image")
+    @handle_errors
+    def image(
+        design: Path = typer.Argument(..., help="Design YAML/JSON, or a CSV table "
+                                      "organ,time_h,value[,unit] in %ID/g."),
+        modality: str = typer.Option("pet,ct", help="Comma-separated: pet,spect,ct,mri,nirf,"
+                                     "pa,cli."),
+        times: str = typer.Option("1,4,24,48", help="Times after injection (h)."),
+        out: Path = typer.Option(Path("images"), help="Output folder."),
+        voxel: float = typer.Option(None, help="Voxel size (mm); default 0.5 mouse, 4 human."),
+        noise: bool = typer.Option(True, "--noise/--no-noise", help="Add noise."),
+        seed: int = typer.Option(0, help="Random seed."),
+        nuclide: str = typer.Option(None, help="Table input: radionuclide, e.g. Zr-89."),
+        activity: float = typer.Option(None, help="Table input: injected activity (MBq)."),
+        dicom: bool = typer.Option(True, "--dicom/--no-dicom", help="Write DICOM series too."),
+    ) -> None:
+        """Simulate what PET/SPECT/CT/MRI/optical/Cerenkov images of the design would show."""
+        import csv
+
+        from rich.console import Console
+        from rich.progress import Progress
+        from rich.table import Table
+
+        from nanotwin.imaging.api import _norm_modality, best_contrast_time, prepare, quantify
+        from nanotwin.imaging.api import simulate as img_simulate
+        from nanotwin.imaging.maps import Agent
+        from nanotwin.imaging.phantom import make_phantom
+
+        mods = [_norm_modality(m) for m in modality.split(",") if m.strip()]
+        ts = _floats(times, "--times")
+        if design.suffix.lower() == ".csv":
+            if not design.is_file():
+                raise FileNotFoundError(2, "not found", str(design))
+            agent = Agent(nuclide=nuclide, injected_MBq=activity)
+            table, agent = prepare(design, agent)
+        else:
+            from nanotwin import load_design
+
+            d = load_design(design)
+            table, agent = prepare(d, None, ts)
+        ph = make_phantom(agent.species, voxel, agent.body_weight_g, agent.tumor_volume_mm3)
+        out.mkdir(parents=True, exist_ok=True)
+        images: dict[tuple[str, float], Any] = {}
+        rows = []
+        with Progress(transient=True) as prog:
+            task = prog.add_task("imaging", total=len(mods) * len(ts))
+            for m in mods:
+                for t in ts:
+                    im = img_simulate(table, m, t, agent=agent, phantom=ph, noise=noise,
+                                      seed=seed)
+                    images[(m, t)] = im
+                    stem = f"{m.lower()}_{t:g}h"
+                    im.to_nifti(out / f"{stem}.nii.gz")
+                    if dicom and im.array.ndim == 3:
+                        im.to_dicom(out / f"{stem}_dicom")
+                    if im.array.ndim == 3:
+                        for r in quantify(im, ph, agent=agent):
+                            rows.append({"modality": m, "time_h": t, **r})
+                    prog.advance(task)
+        ct_ref = next((images[k] for k in images if k[0] == "CT"), None)
+        png = panel_png(images, out / "panel.png", ct_ref)
+        keys = sorted({k for r in rows for k in r}, key=lambda k: (k not in (
+            "modality", "time_h", "organ"), k))
+        with (out / "quantification.csv").open("w", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=keys)
+            w.writeheader()
+            w.writerows(rows)
+        con = Console()
+        tab = Table(title=f"Tumour ROI ({agent.name}); files in {out}")
+        for col in ("modality", "time (h)", "tumour mean", "units", "tumour/muscle", "CNR"):
+            tab.add_column(col)
+        for r in rows:
+            if r["organ"] == "tumor":
+                tab.add_row(r["modality"], f"{r['time_h']:g}", f"{r['mean']:.4g}", r["units"],
+                            f"{r.get('ratio_to_muscle', float('nan')):.3g}",
+                            f"{r.get('cnr', float('nan')):.3g}")
+        con.print(tab)
+        for m in mods:
+            ims = [images[(m, t)] for t in ts]
+            if ims[0].array.ndim == 3 and "tumor" in ph.organs:
+                tb, cnr = best_contrast_time(ims, ph)
+                con.print(f"{m}: best tumour CNR {cnr:.3g} at {tb:g} h")
+        con.print(f"panel: {png}")
