@@ -21,8 +21,10 @@ from nanotwin.errors import DesignError
 __all__ = ["app", "main", "handle_errors"]
 
 _COMMAND_MODULES = [
+    "nanotwin.learn.cli",
     "nanotwin.catalog.cli",
     "nanotwin.design.cli",
+    "nanotwin.imaging.cli",
 ]
 
 app = typer.Typer(
