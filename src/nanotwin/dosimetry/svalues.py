@@ -70,7 +70,7 @@ def absorbed_energy_per_decay(nuclide: str, mass_g: float, density_g_cm3: float 
     --------
     >>> d = dict(absorbed_energy_per_decay("Lu-177", 1000.0))
     >>> round(d["beta-"] / 0.1333, 2)
-    0.99
+    1.0
     """
     nuc = nuclear.canonical_nuclide(nuclide)
     a = sphere_radius_cm(mass_g, density_g_cm3)
