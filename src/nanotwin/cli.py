@@ -21,6 +21,7 @@ from nanotwin.errors import DesignError
 __all__ = ["app", "main", "handle_errors"]
 
 _COMMAND_MODULES = [
+    "nanotwin.dosimetry.cli",
     "nanotwin.learn.cli",
     "nanotwin.catalog.cli",
     "nanotwin.design.cli",
