@@ -1,0 +1,650 @@
+"""Design -> PBPK parameters, each from physics or literature (source next to each rule).
+
+Every parameter is a named float (or an array of shape ``(n,)`` for a batch) with a paper-style
+name: ``Q_liver`` (mL/h), ``V_b_liver`` (mL), ``PS_tumor`` (mL/h), ``K_max_liver`` (1/h),
+``K_release_liver`` (1/h), ``N_cap_liver`` (particles) ... :func:`parameter_names` lists them.
+
+Mechanisms and their sources
+----------------------------
+*Transcapillary exchange (pore theory).* ``PS = (A_p/dx) * D(d) * H(lambda)``, with the
+Stokes-Einstein diffusivity ``D = kT / (3 pi eta d)`` (eta = 0.69 mPa s, water at 37 C, CRC
+Handbook) and Renkin's hindrance ``H = (1-l)^2 (1 - 2.104 l + 2.09 l^3 - 0.95 l^5)`` for
+``l = r_particle / r_pore < 1`` (Renkin, J Gen Physiol 1954;38:225). Organ pore systems:
+
+- continuous capillaries (heart, lung, muscle, skin, adipose, bone, rest): two-pore theory,
+  small pores r = 4.5 nm and large pores r = 25 nm, one large pore per 1e4 small pores (Rippe &
+  Haraldsson, Physiol Rev 1994;74:163); small-pore area/length set by a capillary sucrose
+  permeability of 3e-6 cm/s (r = 0.46 nm) and 70 cm^2 capillary surface per g (skeletal muscle;
+  Crone & Levitt, Handbook of Physiology, Microcirculation 1984, ch. 10);
+- fenestrated capillaries (kidney, gut): the same pores at 10x the area (Levick & Smaje,
+  Microvasc Res 1987;33:233: fenestrated beds have 10-100x the permeability);
+- liver sinusoids: fenestrae r = 70 nm (mouse fenestra diameter ~140 nm; Wisse et al.,
+  Hepatology 1985;5:683), porosity 6 %, endothelium 0.2 um thick, 300 cm^2 sinusoid surface per g;
+- red marrow sinusoids: r = 40 nm, porosity 1 % (discontinuous sinusoids with transient pores;
+  Sarin, J Angiogenes Res 2010;2:14), other numbers as liver;
+- brain: blood-brain barrier, pore r = 0.7 nm (tight junctions; Sarin 2010);
+- tumour: r = 250 nm (pore cut-off 380-780 nm diameter; Hobbs et al., PNAS 1998;95:4607),
+  area/length set by the permeability of 90 nm liposomes, 3.4e-8 cm/s (Yuan et al., Cancer Res
+  1995;55:3752), with 200 cm^2 vessel surface per cm^3 (Baxter & Jain, Microvasc Res 1989;37:77).
+
+*Lymph.* Interstitium -> venous blood at 0.2 % of the organ's plasma flow (Shah & Betts,
+J Pharmacokinet Pharmacodyn 2012;39:67); none from tumour (non-functional intratumoural
+lymphatics; Padera et al., Science 2002;296:1883) or brain.
+
+*Spleen.* A fraction ``f_open = 0.1`` of splenic blood runs through the open circulation of the
+red-pulp cords (Groom, Schmidt & MacDonald, Scanning Microsc 1991;5:159); particles return to the
+venous sinuses through interendothelial slits (r ~ 250 nm; Mebius & Kraal, Nat Rev Immunol
+2005;5:606: slits 0.2-0.5 um), hindered by Renkin's H -- large particles are filtered.
+
+*Mononuclear phagocyte system (MPS).* Per-pass extraction ``E = 1 - exp(-E0 * R)`` by Kupffer
+cells (liver sinusoids), marrow sinusoidal macrophages, red-pulp macrophages (spleen cords), lung
+intravascular cells, and tumour-associated macrophages (from the interstitium). ``E0 = 0.011``
+is the hepatic extraction of a reference particle (R = 1: uncoated, neutral, 100 nm sphere), set
+so that the liver clears such a particle with a ~1 h blood half-life in the mouse, as measured
+for conventional (non-PEG) liposomes (Allen & Hansen, Biochim Biophys Acta 1991;1068:133;
+Klibanov et al., FEBS Lett 1990;268:235). The recognition factor ``R = R_coat * R_charge *
+R_size * R_shape`` (see :func:`recognition_factor`) carries the surface chemistry.
+Uptake is capacity-limited in particle NUMBER: the rate falls as ``1 - N_pc / N_cap`` with
+``N_cap = n_macrophages * A_mem / (pi d^2)`` -- a macrophage can internalise particles whose total
+surface is about its own membrane area, A_mem ~ 1000 um^2 (Cannon & Swanson, J Cell Sci
+1992;101:907). Macrophage densities: Kupffer cells 2e7 per g liver (Bouwens et al., Hepatology
+1986;6:718), red-pulp macrophages 5e7 per g spleen, marrow 1e7 per g, lung (intravascular)
+7e6 per g, tumour-associated macrophages 2e7 per g (approximations: 5-20 % of ~1e8-4e8 cells per
+g). With these, the liver saturates at ~1e12 particles of 50-100 nm per mouse, the threshold
+reported by Ouyang et al. (Nat Mater 2020;19:1362) -- the threshold is a consequence, not an
+input. Release from phagocytes: 0.0015/h liver, 0.001/h spleen and marrow, 0.003/h lung,
+0.005/h tumour (the defaults of Chou et al., J Control Release 2023;361:53).
+
+*Renal clearance.* ``CL_urine = GFR * theta(d)`` with a glomerular sieving coefficient
+``theta = 1 / (1 + exp((d - 5.5 nm) / 0.6 nm))``: complete filtration below ~4 nm, none above
+~8 nm (Choi et al., Nat Biotechnol 2007;25:1165: renal threshold 5.5 nm).
+
+*Biliary excretion.* From the hepatocyte/Disse space: ``CL_bile = 3e-5 L/h/kg^0.75 * BW^0.75``
+(Chou et al. 2023 default, gold nanoparticles in mice).
+
+*Active targeting.* Receptor binding in the tumour interstitium: ``k_on`` 1e5 /M/s per ligand
+(antibody/peptide range 1e5-1e6; Thurber, Schmidt & Wittrup, Trends Pharmacol Sci 2008;29:57) at
+the receptor concentration of 1e5 receptors per cell and 2e8 cells per mL; multivalent avidity
+``k_off_eff = k_off * (Kd / (Kd + C_eff))^(n_b - 1)`` with ``n_b = min(copies, 3)`` bonds and
+effective local receptor concentration C_eff = 100 uM (Mammen, Choi & Whitesides, Angew Chem
+Int Ed 1998;37:2754); internalisation 0.2/h (Thurber et al. 2008: 1e-5-1e-4 /s). Binding
+capacity in particles: receptors / n_b. Blocking (excess free ligand, 10 uM) leaves a free
+receptor fraction ``Kd / (Kd + 10 uM)``.
+
+*Dose.* ``N_dose`` = ``administration.particle_number`` or ``dose_mg_per_kg * BW / m_p`` with
+``m_p = rho * pi d^3 / 6`` (rho: design density, else the catalog platform core density, else
+1.05 g/cm^3 for soft hydrated carriers -- lipid bilayers and hydrated polymers ~1.0-1.1 g/cm^3);
+default dose 6 mg/kg (median dose of the Nano-Tumor database, Chou et al. 2023). Using the
+hydrodynamic diameter with the core density over-estimates the particle mass of coated particles
+(so under-estimates the number): approximate.
+
+*Radiolabel.* Label loss ``k_det = ln 2 / t_detach`` (design value, else the chelator catalog's
+``detachment_half_life_h`` for the metal; if neither exists no loss is modelled and the result
+says so); radiochemical purity ``f_rcp`` (the rest is injected as free ion); free-ion kinetics
+from :mod:`nanotwin.pbpk.radiometal`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from nanotwin.errors import DesignError
+from nanotwin.pbpk.physiology import TISSUES, physiology, tumor_mass_g
+from nanotwin.pbpk.radiometal import FREE_ORGANS, FREE_POOLS, free_ion_model
+
+__all__ = ["PBPKParameters", "build_parameters", "parameter_names", "stack_parameters",
+           "recognition_factor", "renkin_hindrance", "stokes_einstein_cm2_s", "sieving"]
+
+# --- physical constants and literature values (sources in the module docstring) -------------
+K_B = 1.380649e-23  # J/K
+T_BODY = 310.15  # K
+ETA = 0.69e-3  # Pa s, water at 37 C
+AVOGADRO = 6.02214076e23
+
+R_SMALL, R_LARGE = 4.5, 25.0  # nm, Rippe & Haraldsson 1994
+LARGE_PER_SMALL = 1e-4  # pore number ratio
+P_SUCROSE, R_SUCROSE = 3e-6, 0.46  # cm/s, nm (Crone & Levitt 1984)
+S_CONT = 70.0  # cm^2/g, muscle capillary surface
+FENESTRATED_FACTOR = 10.0
+R_LIVER, EPS_LIVER, DX_SINUSOID, S_SINUSOID = 70.0, 0.06, 0.2e-4, 300.0  # nm, -, cm, cm^2/g
+R_MARROW, EPS_MARROW = 40.0, 0.01
+R_BBB = 0.7
+R_TUMOR, P_LIPO90, S_TUMOR = 250.0, 3.4e-8, 200.0  # nm, cm/s, cm^2/cm^3
+R_SLIT = 250.0  # nm, splenic interendothelial slits
+F_OPEN_SPLEEN = 0.1
+LYMPH_FRACTION = 0.002
+E0 = 0.011
+A_MEM_NM2 = 1000.0e6  # 1000 um^2 in nm^2
+MACROPHAGES_PER_G = {"liver": 2e7, "spleen": 5e7, "marrow": 1e7, "lung": 7e6, "tumor": 2e7}
+K_RELEASE = {"liver": 0.0015, "spleen": 0.001, "marrow": 0.001, "lung": 0.003, "tumor": 0.005}
+K_TAM0 = 0.3  # 1/h, tumour macrophage uptake of an R = 1 particle (Chou et al. 2023 median)
+E0_LUNG = 1e-4  # rodents/humans have few pulmonary intravascular macrophages (Brain et al.,
+#                 Am J Physiol 1999;276:L146); cationic particles add adhesion (R_charge).
+D50_RENAL, W_RENAL = 5.5, 0.6  # nm
+KBILE_C = 3e-5 * 1000.0  # mL/h/kg^0.75
+K_ON = 1e5  # 1/M/s
+RECEPTORS_PER_CELL, CELLS_PER_ML = 1e5, 2e8
+C_EFF_NM = 1e5  # 100 uM
+K_INT = 0.2  # 1/h
+C_BLOCK_NM = 1e4  # 10 uM
+RHO_SOFT = 1.05  # g/cm^3
+DEFAULT_DOSE_MG_PER_KG = 6.0
+
+CONTINUOUS = ("lung", "heart", "muscle", "skin", "adipose", "bone", "rest")
+FENESTRATED = ("kidney", "gut")
+PC_ORGANS = ("lung", "liver", "spleen", "marrow", "tumor")
+
+
+def stokes_einstein_cm2_s(d_nm: Any) -> Any:
+    """Diffusion coefficient (cm^2/s) of a sphere of diameter ``d_nm`` in water at 37 C.
+
+    Examples
+    --------
+    >>> f"{stokes_einstein_cm2_s(100.0):.2e}"
+    '6.58e-08'
+    """
+    d_m = np.asarray(d_nm, dtype=float) * 1e-9
+    return K_B * T_BODY / (3.0 * math.pi * ETA * d_m) * 1e4
+
+
+def renkin_hindrance(r_particle_nm: Any, r_pore_nm: float) -> Any:
+    """Renkin (1954) diffusive hindrance (incl. steric partition) of a sphere in a pore.
+
+    Examples
+    --------
+    >>> round(float(renkin_hindrance(1.0, 10.0)), 4)
+    0.6403
+    >>> float(renkin_hindrance(12.0, 10.0))
+    0.0
+    """
+    lam = np.clip(np.asarray(r_particle_nm, dtype=float) / r_pore_nm, 0.0, 1.0)
+    H = (1 - lam) ** 2 * (1 - 2.104 * lam + 2.09 * lam**3 - 0.95 * lam**5)
+    return np.clip(H, 0.0, None)
+
+
+def sieving(d_nm: Any) -> Any:
+    """Glomerular sieving coefficient of a particle of hydrodynamic diameter ``d_nm``.
+
+    Examples
+    --------
+    >>> round(float(sieving(5.5)), 2), float(sieving(20.0)) < 1e-9
+    (0.5, True)
+    """
+    x = (np.asarray(d_nm, dtype=float) - D50_RENAL) / W_RENAL
+    return 0.5 * (1.0 - np.tanh(0.5 * x))  # = 1 / (1 + exp(x)), overflow-free
+
+
+def recognition_factor(nanoparticle: Any) -> float:
+    """MPS recognition (opsonisation) factor R of a particle; 1 = uncoated neutral 100 nm sphere.
+
+    ``R = R_coat * R_charge * R_size * R_shape`` (approximate, semi-empirical):
+
+    - PEG: ``1 / (1 + 19 c^2)`` with ``c = min(R_F / D, 2)``, the Flory radius ``R_F = 0.35 nm *
+      (MW/44)^0.6`` over the graft spacing ``D = 2 / sqrt(pi sigma)`` (de Gennes, Macromolecules
+      1980;13:1069); unknown density -> c = 1 (brush onset), i.e. a 20-fold reduction, the fall
+      in macrophage uptake and in the clearance of liposomes on PEGylation (Walkey et al., J Am
+      Chem Soc 2012;134:2139; Klibanov et al. 1990);
+    - zwitterionic coating: 1/50 (no serum protein adsorption; Choi et al., Nat Biotechnol
+      2007;25:1165); cell-membrane cloak: RBC 1/50 (Hu et al., PNAS 2011;108:10980: 2.5x longer
+      circulation than PEG), other membranes 1/30; the smallest of the coating factors applies;
+    - charge: ``exp(zeta/15 mV)`` for cationic, ``exp(|zeta|/40 mV)`` for anionic particles
+      (Arvizo et al., PLoS One 2011;6:e24374; Xiao et al., Biomaterials 2011;32:3435: cationic
+      particles are cleared fastest, neutral and zwitterionic slowest);
+    - size: ``(d / 100 nm)^0.5`` within 10-2000 nm (opsonisation grows with surface; Moghimi,
+      Hunter & Murray, Pharmacol Rev 2001;53:283);
+    - shape: ``aspect_ratio^-0.5`` (elongated particles resist phagocytosis; Champion &
+      Mitragotri, PNAS 2006;103:4930; Geng et al., Nat Nanotechnol 2007;2:249).
+
+    Examples
+    --------
+    >>> recognition_factor({"hydrodynamic_diameter": 100.0, "zeta_potential": 0.0})
+    1.0
+    >>> round(recognition_factor({"hydrodynamic_diameter": 100.0, "zeta_potential": 0.0,
+    ...                           "coating": {"peg": {"molecular_weight": 2000.0}}}), 3)
+    0.05
+    """
+    get = _getter(nanoparticle)
+    d = float(get("hydrodynamic_diameter"))
+    zeta = float(get("zeta_potential", 0.0) or 0.0)
+    coating = get("coating")
+    cg = _getter(coating) if coating is not None else (lambda k, dflt=None: dflt)
+    factors = [1.0]
+    peg = cg("peg")
+    if peg is not None:
+        pg = _getter(peg)
+        mw, sigma = float(pg("molecular_weight")), pg("surface_density")
+        if sigma is None:
+            c = 1.0
+        else:
+            R_F = 0.35 * (mw / 44.0) ** 0.6
+            D = 2.0 / math.sqrt(math.pi * float(sigma))
+            c = min(R_F / D, 2.0)
+        factors.append(1.0 / (1.0 + 19.0 * c * c))
+    if cg("zwitterionic", False):
+        factors.append(1.0 / 50.0)
+    cloak = cg("membrane_cloak")
+    if cloak:
+        factors.append(1.0 / 50.0 if cloak == "rbc" else 1.0 / 30.0)
+    R_coat = min(factors)
+    R_charge = math.exp(zeta / 15.0) if zeta > 0 else math.exp(-zeta / 40.0)
+    R_size = math.sqrt(min(max(d, 10.0), 2000.0) / 100.0)
+    R_shape = float(get("aspect_ratio", 1.0) or 1.0) ** -0.5
+    return R_coat * R_charge * R_size * R_shape
+
+
+def _getter(obj: Any):  # noqa: ANN202
+    if isinstance(obj, Mapping):
+        return lambda k, d=None: obj.get(k, d)
+    return lambda k, d=None: getattr(obj, k, d)
+
+
+@dataclass(frozen=True)
+class PBPKParameters:
+    """Named PBPK parameters (floats, or arrays of shape ``(n,)`` for a batch of subjects).
+
+    Access a parameter as an attribute (``p.Q_liver``) or by name (``p["Q_liver"]``).
+
+    Attributes
+    ----------
+    values
+        ``name -> value`` in the units of :func:`parameter_units`.
+    meta
+        Non-numeric facts: species, nuclide, element, route, notes.
+    """
+
+    values: Mapping[str, Any]
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        vals = self.__dict__.get("values")
+        if vals is not None and name in vals:
+            return vals[name]
+        raise AttributeError(name)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Parameter names in the canonical order."""
+        return tuple(self.values)
+
+    @property
+    def batch_size(self) -> int | None:
+        """``None`` for one subject, else the length of the parameter arrays."""
+        sizes = {np.shape(v)[0] for v in self.values.values() if np.ndim(v) == 1}
+        return sizes.pop() if sizes else None
+
+    def as_vector(self) -> np.ndarray:
+        """All parameters as one flat vector (or a (n_params, n) matrix for a batch).
+
+        Examples
+        --------
+        >>> p = build_parameters({"name": "x", "nanoparticle": {"platform": "gold",
+        ...     "hydrodynamic_diameter": 20.0}}, canonical_numbers=True)
+        >>> p.as_vector().shape == (len(parameter_names()),)
+        True
+        """
+        n = self.batch_size
+        if n is None:
+            return np.array([float(v) for v in self.values.values()])
+        return np.stack([np.broadcast_to(np.asarray(v, float), (n,)) for v in
+                         self.values.values()])
+
+    def from_vector(self, vector: Any) -> PBPKParameters:
+        """New parameters with the values of ``vector`` (same order as :attr:`names`)."""
+        vec = np.asarray(vector, dtype=float)
+        if vec.shape[0] != len(self.values):
+            raise DesignError(
+                f"parameter vector: has {vec.shape[0]} entries, expected {len(self.values)}; "
+                "build it with as_vector()", "parameters")
+        vals = {k: (float(vec[i]) if vec.ndim == 1 else vec[i]) for i, k in
+                enumerate(self.values)}
+        return PBPKParameters(MappingProxyType(vals), self.meta)
+
+    def replace(self, **updates: Any) -> PBPKParameters:
+        """Copy with some named parameters replaced (unknown names raise DesignError)."""
+        return _apply_overrides(self, updates)
+
+    @cached_property
+    def _model_cache(self) -> dict:
+        return {}
+
+
+def _apply_overrides(p: PBPKParameters, overrides: Mapping[str, Any] | None) -> PBPKParameters:
+    if not overrides:
+        return p
+    vals = dict(p.values)
+    for k, v in overrides.items():
+        if k not in vals:
+            near = difflib.get_close_matches(k, list(vals), n=4, cutoff=0.5)
+            hint = f"did you mean {', '.join(near)}?" if near else \
+                "see nanotwin.pbpk.parameter_names()"
+            raise DesignError(f"overrides: unknown parameter {k!r}; {hint}", "overrides")
+        arr = np.asarray(v, dtype=float)
+        if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+            raise DesignError(f"overrides.{k}: {v!r} must be finite and >= 0; give a valid "
+                              "value", f"overrides.{k}")
+        vals[k] = float(arr) if arr.ndim == 0 else arr
+    return PBPKParameters(MappingProxyType(vals), p.meta)
+
+
+def stack_parameters(params: Sequence[PBPKParameters]) -> PBPKParameters:
+    """Stack single-subject parameters into one batch (arrays of shape ``(n,)``).
+
+    The structural facts (``meta``) of the first entry are kept; they must agree in the species
+    and the presence of a tumour/label for the batch to be meaningful.
+    """
+    if not params:
+        raise DesignError("parameters: the batch is empty; give at least one", "parameters")
+    names = params[0].names
+    vals = {k: np.array([float(pp.values[k]) for pp in params]) for k in names}
+    return PBPKParameters(MappingProxyType(vals), params[0].meta)
+
+
+def parameter_names() -> tuple[str, ...]:
+    """Names of all PBPK parameters, in the order of :meth:`PBPKParameters.as_vector`.
+
+    Examples
+    --------
+    >>> names = parameter_names()
+    >>> "Q_liver" in names and "K_max_liver" in names and "PS_tumor" in names
+    True
+    """
+    return _NAMES
+
+
+def _names() -> tuple[str, ...]:
+    n = ["BW", "Hct", "CO", "V_art", "V_ven", "Q_hepatic_artery"]
+    for o in TISSUES:
+        n += [f"V_{o}", f"V_b_{o}", f"V_t_{o}", f"f_is_{o}"]
+    for o in TISSUES:
+        if o != "lung":
+            n.append(f"Q_{o}")
+    n += [f"PS_{o}" for o in TISSUES]
+    n += [f"L_{o}" for o in TISSUES]
+    n += ["f_open_spleen", "H_slit_spleen"]
+    for o in PC_ORGANS:
+        n += [f"K_max_{o}", f"K_release_{o}", f"N_cap_{o}"]
+    n += ["CL_urine", "CL_bile", "k_on_tumor", "k_off_tumor", "k_int_tumor", "N_bind_cap",
+          "N_dose", "R_mps", "d_nm", "k_det", "f_rcp", "lambda_phys", "k_fm_out", "k_fm_bile"]
+    n += [f"f_fm_{o}" for o in FREE_POOLS if o != "blood"]
+    n += [f"k_fm_back_{o}" for o in FREE_ORGANS if o != "blood"]
+    return tuple(n)
+
+
+_NAMES = _names()
+
+
+def parameter_units() -> dict[str, str]:
+    """Unit of every parameter (``""`` for dimensionless).
+
+    Examples
+    --------
+    >>> parameter_units()["Q_liver"], parameter_units()["K_max_liver"]
+    ('mL/h', '1/h')
+    """
+    out = {}
+    for n in _NAMES:
+        if n.startswith(("V_", "V_b_", "V_t_")):
+            u = "mL"
+        elif n.startswith(("Q_", "PS_", "L_", "CL_")) or n == "CO":
+            u = "mL/h"
+        elif n.startswith(("K_", "k_")) or n == "lambda_phys":
+            u = "1/h"
+        elif n.startswith("N_"):
+            u = "particles"
+        elif n == "BW":
+            u = "kg"
+        elif n == "d_nm":
+            u = "nm"
+        else:
+            u = ""
+        out[n] = u
+    return out
+
+
+def _particle_mass_g(np_: Any, d_nm: float) -> tuple[float, str]:
+    rho = getattr(np_, "density", None)
+    src = "design density"
+    if rho is None:
+        try:
+            from nanotwin.catalog import get_platform
+
+            rho = get_platform(np_.platform).density_g_cm3
+            src = "catalog platform density"
+        except (ImportError, DesignError):  # pragma: no cover - catalog always present
+            rho = None
+    if rho is None:
+        rho, src = RHO_SOFT, "soft-carrier density 1.05 g/cm3"
+    d_cm = d_nm * 1e-7
+    return float(rho) * math.pi / 6.0 * d_cm**3, src
+
+
+def _label(design: Any) -> dict[str, Any]:
+    lab = design.radiolabel
+    if lab is None:
+        return {"k_det": 0.0, "f_rcp": 1.0, "lambda_phys": 0.0, "element": None,
+                "nuclide": None, "detach_note": "no radiolabel"}
+    from nanotwin.physics import element, half_life
+
+    el = element(lab.nuclide)
+    t_det, note = lab.detachment_half_life, "design detachment_half_life"
+    if t_det is None and lab.chelator:
+        from nanotwin.catalog import get_chelator
+
+        t_det = get_chelator(lab.chelator).detachment_half_life(el)
+        note = f"catalog {lab.chelator}-{el} detachment half-life"
+    if t_det is None:
+        note = ("no label detachment modelled: no published rate for this label; give "
+                "radiolabels[0].detachment_half_life to model it")
+    return {"k_det": 0.0 if t_det is None else math.log(2.0) / float(t_det),
+            "f_rcp": float(lab.radiochemical_purity),
+            "lambda_phys": math.log(2.0) / half_life(lab.nuclide),
+            "element": el, "nuclide": lab.nuclide, "detach_note": note}
+
+
+def build_parameters(design: Any, species: str | None = None,
+                     overrides: Mapping[str, Any] | None = None, *,
+                     canonical_numbers: bool = False) -> PBPKParameters:
+    """Derive all PBPK parameters of a design (sources in the module docstring).
+
+    Parameters
+    ----------
+    design
+        A :class:`~nanotwin.design.Design`, a mapping or a path to a design file.
+    species
+        ``"mouse"``, ``"rat"`` or ``"human"``; ``None`` uses ``design.subject.species``. A
+        species other than the design's uses that species' default body weight.
+    overrides
+        ``name -> value`` replacing derived parameters (see :func:`parameter_names`).
+    canonical_numbers
+        For mappings: bare numbers are in canonical units (as in ``load_design``).
+
+    Returns
+    -------
+    PBPKParameters
+
+    Examples
+    --------
+    >>> p = build_parameters({"name": "PEG gold", "nanoparticle": {"platform": "gold",
+    ...     "hydrodynamic_diameter": 30.0, "coating": {"peg": {"molecular_weight": 5000}}}},
+    ...     canonical_numbers=True)
+    >>> round(p.Q_liver / p.CO, 2), p.meta["species"]
+    (0.23, 'mouse')
+    """
+    from nanotwin.design import Design, load_design
+
+    if not isinstance(design, Design):
+        design = load_design(design, canonical_numbers=canonical_numbers) if isinstance(
+            design, Mapping) else load_design(design)
+    sub = design.subject
+    sp = species or sub.species
+    if sp not in ("mouse", "rat", "human"):
+        raise DesignError(f"species: {sp!r} is not modelled; use mouse, rat or human",
+                          "species")
+    if sp == sub.species:
+        bw = sub.body_weight
+    else:
+        from nanotwin.design.models import DEFAULT_BODY_WEIGHT_KG
+
+        bw = DEFAULT_BODY_WEIGHT_KG[sp]
+    route = design.administration.route
+    if route not in ("iv", "intratumoral"):
+        raise DesignError(
+            f"administration.route: {route!r} is not modelled by the PBPK (absorption "
+            "kinetics unknown); use 'iv' or 'intratumoral'", "administration.route")
+    if route == "intratumoral" and sub.tumor is None:
+        raise DesignError("administration.route: intratumoral needs subject.tumor; add the "
+                          "tumour or use route 'iv'", "administration.route")
+    ph = physiology(sp, bw, tumor_mass_g(sub.tumor, sp))
+    np_ = design.nanoparticle
+    d = float(np_.hydrodynamic_diameter)
+    r = d / 2.0
+    Hct = ph.hematocrit
+    v: dict[str, float] = {"BW": bw, "Hct": Hct}
+    # --- volumes
+    Vb_sum = 0.0
+    for o in TISSUES:
+        V = ph.V[o]
+        Vb = V * ph.blood_fraction[o]
+        v[f"V_{o}"], v[f"V_b_{o}"], v[f"V_t_{o}"] = V, Vb, V - Vb
+        v[f"f_is_{o}"] = ph.interstitial_fraction[o]
+        Vb_sum += Vb
+    V_large = ph.blood_volume - Vb_sum  # blood in the large vessels and heart chambers
+    if V_large <= 0:  # pragma: no cover - tables give ~40 % of blood in large vessels
+        raise DesignError("subject: organ blood exceeds total blood volume", "subject")
+    v["V_art"], v["V_ven"] = V_large / 3.0, 2.0 * V_large / 3.0  # arterial:venous 1:2
+    # --- flows
+    v["CO"] = ph.cardiac_output
+    v["Q_hepatic_artery"] = ph.Q["hepatic_artery"]
+    for o in TISSUES:
+        if o != "lung":
+            v[f"Q_{o}"] = ph.Q[o]
+    # --- transcapillary exchange (pore theory); PS in mL/h
+    D = float(stokes_einstein_cm2_s(d))
+    apl_small = P_SUCROSE / (float(stokes_einstein_cm2_s(2 * R_SUCROSE)) *
+                             float(renkin_hindrance(R_SUCROSE, R_SMALL))) * S_CONT  # cm/g
+    apl_large = apl_small * LARGE_PER_SMALL * (R_LARGE / R_SMALL) ** 2
+
+    def two_pore(scale: float) -> float:
+        return scale * D * (apl_small * float(renkin_hindrance(r, R_SMALL)) +
+                            apl_large * float(renkin_hindrance(r, R_LARGE)))
+
+    apl_liver = S_SINUSOID * EPS_LIVER / DX_SINUSOID
+    apl_marrow = S_SINUSOID * EPS_MARROW / DX_SINUSOID
+    eps_dx_tumor = P_LIPO90 / (float(stokes_einstein_cm2_s(90.0)) *
+                               float(renkin_hindrance(45.0, R_TUMOR)))
+    for o in TISSUES:
+        mass = v[f"V_t_{o}"]
+        if o in CONTINUOUS:
+            ps = two_pore(1.0)
+        elif o in FENESTRATED:
+            ps = two_pore(FENESTRATED_FACTOR)
+        elif o == "liver":
+            ps = D * apl_liver * float(renkin_hindrance(r, R_LIVER))
+        elif o == "marrow":
+            ps = D * apl_marrow * float(renkin_hindrance(r, R_MARROW))
+        elif o == "brain":
+            ps = D * apl_small * float(renkin_hindrance(r, R_BBB))
+        elif o == "tumor":
+            ps = D * S_TUMOR * eps_dx_tumor * float(renkin_hindrance(r, R_TUMOR))
+        else:  # spleen: handled by the open circulation below
+            ps = 0.0
+        v[f"PS_{o}"] = ps * mass * 3600.0  # cm^3/s/g * g -> mL/h
+    for o in TISSUES:
+        plasma_flow = (v["CO"] if o == "lung" else v[f"Q_{o}"]) * (1.0 - Hct)
+        v[f"L_{o}"] = 0.0 if o in ("tumor", "brain", "spleen") else LYMPH_FRACTION * plasma_flow
+    v["f_open_spleen"] = F_OPEN_SPLEEN
+    v["H_slit_spleen"] = float(renkin_hindrance(r, R_SLIT))
+    # --- MPS
+    R = recognition_factor(np_)
+    v["R_mps"] = R
+
+    def k_from_E(E: float, flow: float, volume: float) -> float:
+        E = min(E, 0.999)
+        return flow / volume * E / (1.0 - E)
+
+    E_pass = -math.expm1(-E0 * R)
+    zeta = float(np_.zeta_potential)
+    R_cat = math.exp(zeta / 15.0) if zeta > 0 else 1.0
+    # micro-particles > ~4 um lodge in lung capillaries (capillary diameter ~5 um; Schroeder
+    # et al., J Control Release 1998;... ; used with 99mTc-MAA lung perfusion imaging)
+    trap_lung = 0.5 * (1.0 + math.tanh((d - 4000.0) / 250.0))
+    E_lung = 1.0 - (1.0 - (-math.expm1(-E0_LUNG * R * R_cat))) * (1.0 - trap_lung)
+    v["K_max_liver"] = k_from_E(E_pass, v["Q_liver"], v["V_b_liver"])
+    v["K_max_marrow"] = k_from_E(-math.expm1(-E0 * R * MACROPHAGES_PER_G["marrow"] /
+                                             MACROPHAGES_PER_G["liver"]),
+                                 v["Q_marrow"], v["V_b_marrow"])
+    v["K_max_lung"] = k_from_E(E_lung, v["CO"], v["V_b_lung"])
+    cord_flow = F_OPEN_SPLEEN * v["Q_spleen"]
+    v["K_max_spleen"] = k_from_E(E_pass, cord_flow, v["V_t_spleen"] * v["f_is_spleen"])
+    v["K_max_tumor"] = min(K_TAM0 * R, 10.0 * K_TAM0)
+    per_cell = A_MEM_NM2 / (math.pi * d * d)
+    for o in PC_ORGANS:
+        v[f"K_release_{o}"] = K_RELEASE[o]
+        v[f"N_cap_{o}"] = max(MACROPHAGES_PER_G[o] * v[f"V_{o}"] * per_cell, 1.0)
+    # --- excretion
+    v["CL_urine"] = ph.gfr * float(sieving(d))
+    v["CL_bile"] = KBILE_C * bw**0.75
+    # --- targeting
+    tumor = sub.tumor is not None and v["V_tumor"] > 0
+    ligs = np_.ligands if tumor else ()
+    if ligs:
+        lig = min(ligs, key=lambda lg: lg.kd)
+        n_b = min(lig.copies_per_particle, 3.0)
+        receptors_M = RECEPTORS_PER_CELL * CELLS_PER_ML / AVOGADRO * 1000.0 / \
+            v["f_is_tumor"]
+        k_on = K_ON * receptors_M * 3600.0
+        if design.administration.blocking:
+            k_on *= lig.kd / (lig.kd + C_BLOCK_NM)
+        k_off = lig.kd * 1e-9 * K_ON * 3600.0 * (lig.kd / (lig.kd + C_EFF_NM)) ** (n_b - 1)
+        v["k_on_tumor"], v["k_off_tumor"], v["k_int_tumor"] = k_on, k_off, K_INT
+        v["N_bind_cap"] = RECEPTORS_PER_CELL * CELLS_PER_ML * v["V_tumor"] / n_b
+    else:
+        v["k_on_tumor"] = v["k_off_tumor"] = v["k_int_tumor"] = 0.0
+        v["N_bind_cap"] = 1.0
+    # --- dose in particles
+    adm = design.administration
+    m_p, rho_src = _particle_mass_g(np_, d)
+    if adm.particle_number is not None:
+        N, dose_src = adm.particle_number, "administration.particle_number"
+    else:
+        dose = adm.dose_mg_per_kg if adm.dose_mg_per_kg is not None else DEFAULT_DOSE_MG_PER_KG
+        dose_src = ("administration.dose_mg_per_kg" if adm.dose_mg_per_kg is not None else
+                    f"default {DEFAULT_DOSE_MG_PER_KG} mg/kg (Nano-Tumor database median)")
+        N = dose * bw * 1e-3 / m_p
+    v["N_dose"] = max(float(N), 1.0)
+    v["d_nm"] = d
+    # --- radiolabel
+    lab = _label(design)
+    v["k_det"], v["f_rcp"], v["lambda_phys"] = lab["k_det"], lab["f_rcp"], lab["lambda_phys"]
+    fm = free_ion_model(lab["element"])
+    v["k_fm_out"], v["k_fm_bile"] = fm["k_out"], fm["k_bile"]
+    for o in FREE_POOLS:
+        if o != "blood":
+            v[f"f_fm_{o}"] = float(fm["f"].get(o, 0.0))
+    for o in FREE_ORGANS:
+        if o != "blood":
+            v[f"k_fm_back_{o}"] = fm["k_back"][o]
+    missing = set(_NAMES) ^ set(v)
+    if missing:  # pragma: no cover - guards the name list against drift
+        raise RuntimeError(f"parameter list out of sync: {sorted(missing)}")
+    meta = MappingProxyType({
+        "species": sp, "route": route, "has_tumor": bool(tumor),
+        "nuclide": lab["nuclide"], "element": lab["element"],
+        "label_detachment": lab["detach_note"], "dose_source": dose_src,
+        "particle_mass_source": rho_src, "particle_mass_g": m_p,
+        "free_label_model": "generic" if fm["generic"] else (lab["element"] or "none"),
+        "design_name": design.name,
+    })
+    p = PBPKParameters(MappingProxyType({k: float(v[k]) for k in _NAMES}), meta)
+    return _apply_overrides(p, overrides)
