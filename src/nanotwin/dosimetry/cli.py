@@ -1,0 +1,154 @@
+"""Commands ``nanotwin dose`` and ``nanotwin validation dosimetry``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from nanotwin.cli import handle_errors
+from nanotwin.errors import DataError, DesignError
+
+
+def _group(app: typer.Typer) -> typer.Typer:
+    for info in app.registered_groups:
+        if info.name == "validation" and info.typer_instance is not None:
+            return info.typer_instance
+    group = typer.Typer(help="Validation studies against published data.", no_args_is_help=True)
+    app.add_typer(group, name="validation")
+    return group
+
+
+@handle_errors
+def dose(
+    design: Path | None = typer.Argument(None, help="Design file (simulated with nanotwin)."),
+    data: Path | None = typer.Option(None, "--data", help="Measured CSV: organ,time_h,value"
+                                     "[,sd][,unit %ID|%ID/g|MBq][,mass_g]."),
+    nuclide: str | None = typer.Option(None, "--nuclide", help="Nuclide, e.g. Lu-177."),
+    phantom: str | None = typer.Option(None, "--phantom", help="adult_male, adult_female, "
+                                       "mouse_25g, mouse_30g, mouse_35g."),
+    activity: float | None = typer.Option(None, "--activity", help="Administered MBq."),
+    tumor_mass: float | None = typer.Option(None, "--tumor-mass", help="Tumour mass (g)."),
+    model: str = typer.Option("auto", "--model", help="TIA model for measured data."),
+    alpha_rbe: float = typer.Option(5.0, "--alpha-rbe", help="RBE of alphas."),
+    out: Path | None = typer.Option(None, "--out", help="Write the dose table to this CSV."),
+) -> None:
+    """Absorbed doses per organ (Gy/GBq) from a simulated design or measured data."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from nanotwin.dosimetry.doses import dose_from_result, dose_from_tia
+    from nanotwin.dosimetry.tia import tia
+    from nanotwin.physics import canonical_nuclide
+
+    if (design is None) == (data is None):
+        raise DesignError("dose: give either a DESIGN file or --data MEASURED.csv (not both)")
+    if data is not None:
+        if not nuclide:
+            raise DesignError("--nuclide: measured data need the nuclide; add --nuclide Lu-177")
+        nuc = canonical_nuclide(nuclide)
+        import pandas as pd
+
+        if not data.is_file():
+            raise FileNotFoundError(2, "not found", str(data))
+        df = pd.read_csv(data)
+        if not {"organ", "time_h", "value"} <= set(df.columns):
+            raise DataError(f"{data.name}: needs columns organ, time_h, value (optional sd, "
+                            f"unit, mass_g); found {', '.join(map(str, df.columns))}")
+        ph = phantom or "mouse_25g"
+        from nanotwin.dosimetry.phantoms import phantom_masses
+
+        masses = phantom_masses(ph)
+        tia_s: dict[str, float] = {}
+        for organ, g in df.groupby("organ", sort=False):
+            unit = str(g["unit"].iloc[0]) if "unit" in g else "%ID"
+            y = g["value"].to_numpy(float)
+            sd = g["sd"].to_numpy(float) if "sd" in g and g["sd"].notna().all() else None
+            if unit == "%ID/g":
+                m = (float(g["mass_g"].iloc[0]) if "mass_g" in g and g["mass_g"].notna().any()
+                     else masses.get(str(organ)))
+                if m is None:
+                    raise DataError(f"{data.name}: organ {organ!r} in %ID/g needs a mass_g")
+                y = y * m
+                sd = None if sd is None else sd * m
+                unit = "%ID"
+            if unit == "MBq":
+                if not activity:
+                    raise DesignError("--activity: MBq data need the administered activity")
+                y, sd = y / activity * 100, None if sd is None else sd / activity * 100
+            elif unit != "%ID":
+                raise DataError(f"{data.name}: unit {unit!r} unknown; use %ID, %ID/g or MBq")
+            r = tia(g["time_h"].to_numpy(float), y, model, nuclide=nuc, sd=sd)
+            tia_s[str(organ)] = r.value / 100 * 3600
+        ds = dose_from_tia(nuc, tia_s, ph, tumor_mass_g=tumor_mass, alpha_rbe=alpha_rbe,
+                           activity_MBq=activity)
+    else:
+        import nanotwin
+
+        d = nanotwin.load_design(design)
+        nuc = canonical_nuclide(nuclide or d.radiolabels[0].nuclide) if (
+            nuclide or d.radiolabels) else None
+        if nuc is None:
+            raise DesignError("radiolabels: the design has no radiolabel; add one or --nuclide")
+        result = nanotwin.simulate(d)
+        species = d.subject.species
+        ph = phantom or ("mouse_25g" if species == "mouse" else "adult_male")
+        tm = tumor_mass
+        if tm is None and d.subject.tumor is not None:
+            tm = d.subject.tumor.mass or (d.subject.tumor.volume / 1000.0 * 1.03
+                                          if d.subject.tumor.volume else None)
+        act = activity or d.administration.injected_activity
+        ds = dose_from_result(result, nuc, ph, tumor_mass_g=tm, alpha_rbe=alpha_rbe,
+                              activity_MBq=act)
+    table = Table(title=f"{ds.attrs['nuclide']} absorbed doses ({ph})")
+    table.add_column("organ")
+    table.add_column("Gy/GBq", justify="right")
+    table.add_column("Gy(RBE)/GBq", justify="right")
+    if "dose_Gy" in ds:
+        table.add_column("Gy", justify="right")
+    for i, organ in enumerate(ds.organ.values):
+        row = [str(organ), f"{float(ds.dose_Gy_per_GBq[i]):.4g}",
+               f"{float(ds.dose_rbe_Gy_per_GBq[i]):.4g}"]
+        if "dose_Gy" in ds:
+            row.append(f"{float(ds.dose_Gy[i]):.4g}")
+        table.add_row(*row)
+    Console().print(table)
+    if out is not None:
+        from nanotwin.results import export_result
+
+        export_result(ds, out)
+        typer.echo(f"wrote {out}")
+
+
+@handle_errors
+def validation_dosimetry(
+    out: Path | None = typer.Option(None, "--out", help="Write all comparisons to this CSV."),
+) -> None:
+    """Sphere S-values vs OLINDA: Lu-177 (15 masses × 5 compositions) and 17 nuclides at 310 g."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from nanotwin.dosimetry.validation import validate_spheres
+
+    df = validate_spheres()
+    table = Table(title="nanotwin sphere S-values vs OLINDA (shared/data/dosimetry)")
+    for c in ("data set", "nuclide", "composition", "n", "max |err|", "mean |err|", "tol",
+              "pass", "held out"):
+        table.add_column(c)
+    for (dset, nuc, comp), g in df.groupby(["dataset", "nuclide", "composition"], sort=False):
+        e = g["rel_error"].abs()
+        table.add_row(dset, nuc, comp, str(len(g)), f"{100 * e.max():.2f} %",
+                      f"{100 * e.mean():.2f} %", f"{100 * g['tolerance'].iloc[0]:.0f} %",
+                      f"{int(g['passed'].sum())}/{len(g)}", "yes" if g["held_out"].all()
+                      else "no (calibration)")
+    Console().print(table)
+    typer.echo(f"all: {int(df['passed'].sum())}/{len(df)} within tolerance; "
+               f"max |error| {100 * df['rel_error'].abs().max():.2f} %")
+    if out is not None:
+        df.to_csv(out, index=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``nanotwin dose`` and ``nanotwin validation dosimetry``."""
+    app.command("dose")(dose)
+    _group(app).command("dosimetry")(validation_dosimetry)
