@@ -140,6 +140,23 @@ def _fit(model: str, t: np.ndarray, a: np.ndarray, sd: np.ndarray | None, lam_p:
         sse = float(np.sum(res**2))
         if np.isfinite(sse) and (best is None or sse < best[2]):
             best = (popt, pcov, sse)
+    if best is not None and model != "uptake_washout":
+        # Clearance at the physical-decay bound: snap tiny rate excesses to exactly 0 and solve
+        # the amplitudes by linear least squares; keep it if the fit is no worse.
+        popt, pcov, sse = best
+        snap = popt.copy()
+        small = snap[1::2] < 1e-6 * max(lam_p, 1e-12)
+        if np.any(small):
+            snap[1::2][small] = 0.0
+            X = np.stack([np.exp(-(lam_p + snap[i + 1]) * t) for i in range(0, snap.size, 2)],
+                         axis=1)
+            w = 1.0 / (sd if sd is not None else np.ones_like(a))
+            amp, *_ = np.linalg.lstsq(X * w[:, None], a * w, rcond=None)
+            if np.all(amp >= 0):
+                snap[0::2] = amp
+                sse2 = float(np.sum(((X @ amp) - a) ** 2 * w**2))
+                if sse2 <= sse * (1 + 1e-9) + 1e-24:
+                    best = (snap, pcov, sse2)
     return best
 
 
