@@ -28,7 +28,7 @@ def threshold_MeV(n: float = 1.33) -> float:
 
     Examples
     --------
-    >>> round(threshold_MeV(1.33), 3)
+    >>> round(float(threshold_MeV(1.33)), 3)
     0.264
     """
     return _ME * (1.0 / np.sqrt(1.0 - 1.0 / n**2) - 1.0)
@@ -75,8 +75,10 @@ def cerenkov_yield(nuclide: str, n: float = 1.33, lam1_nm: float = 400.0,
 
     Examples
     --------
-    >>> cerenkov_yield("Tc-99m"), cerenkov_yield("In-111")
-    (0.0, 0.0)
+    >>> cerenkov_yield("In-111")
+    0.0
+    >>> cerenkov_yield("Tc-99m") < 1e-5  # only its 0.0037 % beta- branch
+    True
     """
     from nanotwin.physics import beta_spectrum, emissions
 

@@ -7,7 +7,6 @@ from typing import Any
 
 import typer
 
-from nanotwin.cli import handle_errors
 from nanotwin.errors import DesignError
 
 __all__ = ["register", "panel_png"]
@@ -63,6 +62,7 @@ def panel_png(images: dict[tuple[str, float], Any], path: Path, ct_image: Any = 
 
 def register(app: typer.Typer) -> None:
     """Add the ``image`` command to the root app."""
+    from nanotwin.cli import handle_errors  # here: nanotwin.cli imports this module
 
     @app.command("image")
     @handle_errors

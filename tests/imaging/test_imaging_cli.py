@@ -1,0 +1,39 @@
+"""The ``nanotwin image`` command on a user table."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from nanotwin.cli import app
+
+
+def _table(path):
+    rows = ["organ,time_h,value,unit"]
+    for organ, v1, v24 in (("liver", 20, 15), ("spleen", 10, 12), ("tumor", 2, 6),
+                           ("muscle", 1, 0.5), ("blood", 30, 5), ("rest", 1, 0.5)):
+        rows += [f"{organ},1,{v1},%ID/g", f"{organ},24,{v24},%ID/g"]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_image_command_writes_images_panel_and_table(tmp_path) -> None:
+    csv = _table(tmp_path / "bd.csv")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["image", str(csv), "--modality", "pet,ct", "--times", "1,24",
+                                   "--voxel", "1.0", "--nuclide", "Cu-64", "--activity", "10",
+                                   "--out", str(out), "--seed", "1"])
+    assert res.exit_code == 0, res.output
+    assert (out / "panel.png").stat().st_size > 1000
+    assert (out / "pet_24h.nii.gz").is_file()
+    assert len(list((out / "pet_24h_dicom").glob("*.dcm"))) > 10
+    text = (out / "quantification.csv").read_text()
+    assert "tumor" in text and "suv" in text
+    assert "best tumour CNR" in res.output
+
+
+def test_image_command_bad_input_is_one_line(tmp_path) -> None:
+    csv = _table(tmp_path / "bd.csv")
+    res = CliRunner().invoke(app, ["image", str(csv), "--modality", "pet", "--times", "1",
+                                   "--voxel", "1.0", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2
+    assert "injected_activity" in res.output and len(res.output.strip().splitlines()) == 1
