@@ -110,7 +110,8 @@ def simulate(design: Any, species: str | None = None, times: Any = None, *,
         "organ_mass_g": (("organ",), mass, "g", "organ mass (blood: total blood)"),
     }
     coords: dict[str, Any] = {"organ": list(ORGANS), "time": ("time", t, "h")}
-    attrs = {f"meta_{k}": v for k, v in p.meta.items() if v is not None}
+    attrs = {f"meta_{k}": (str(v) if isinstance(v, bool) else v) for k, v in p.meta.items()
+             if v is not None}
     attrs["species"] = p.meta["species"]
     lab = design.radiolabel
     if lab is not None:

@@ -1,0 +1,169 @@
+"""Commands ``nanotwin simulate``, ``nanotwin export-sbml`` and ``nanotwin validation pbpk``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from nanotwin.cli import handle_errors
+
+
+def _group(app: typer.Typer) -> typer.Typer:
+    for info in app.registered_groups:
+        if info.name == "validation" and info.typer_instance is not None:
+            return info.typer_instance
+    group = typer.Typer(help="Validation studies against published data.", no_args_is_help=True)
+    app.add_typer(group, name="validation")
+    return group
+
+
+def summary(ds) -> dict:  # noqa: ANN001 - an xarray Dataset
+    """Key numbers of a biodistribution: blood half-lives, AUC, tumour delivery and contrast."""
+    import numpy as np
+
+    t = ds["time"].values
+    blood = ds["pct_id"].sel(organ="blood").values
+    out: dict = {}
+    pos = blood > 1e-9
+    early = pos & (t > 0) & (t <= 4.0)
+    late = pos & (t >= 24.0)
+    for name, m in (("t_half_alpha_h", early), ("t_half_beta_h", late)):
+        if m.sum() >= 2:
+            slope = np.polyfit(t[m], np.log(blood[m]), 1)[0]
+            out[name] = float(np.log(2) / -slope) if slope < 0 else float("inf")
+    out["blood_AUC_pctID_h"] = float(np.trapezoid(blood, t))
+    tum = ds["pct_id"].sel(organ="tumor").values
+    if np.nanmax(tum) > 0:
+        out["DE24"] = float(np.interp(24.0, t, tum))
+        out["DE168"] = float(np.interp(168.0, t, tum)) if t[-1] >= 168 else float("nan")
+        out["DEmax"] = float(tum.max())
+        g = ds["pct_id_per_g"]
+        tg = g.sel(organ="tumor").values
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for ref in ("muscle", "liver", "blood"):
+                out[f"tumor_to_{ref}_24h"] = float(np.interp(24.0, t, tg / g.sel(
+                    organ=ref).values))
+            ratio = tg / g.sel(organ="muscle").values
+        ratio = np.where(np.isfinite(ratio) & (t > 0), ratio, -np.inf)
+        out["best_contrast_time_h"] = float(t[int(np.argmax(ratio))])
+    return out
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``simulate``, ``export-sbml`` and ``validation pbpk`` to the root app."""
+
+    @app.command("simulate")
+    @handle_errors
+    def simulate_cmd(
+        design: Path = typer.Argument(..., help="Design file (YAML/JSON)."),
+        out: Path = typer.Option(None, "--out", help="Folder for CSV, NetCDF and PNG."),
+        species: str = typer.Option(None, "--species", help="mouse, rat or human."),
+    ) -> None:
+        """Simulate the whole-body biodistribution of a design (PBPK)."""
+        import numpy as np
+        from rich.console import Console
+        from rich.table import Table
+
+        from nanotwin.pbpk import simulate
+        from nanotwin.results import export_result
+
+        ds = simulate(design, species=species)
+        times = [1.0, 4.0, 24.0, 72.0, 168.0]
+        tab = Table(title=f"{ds.attrs.get('design_name', design)}: %ID/g")
+        tab.add_column("organ")
+        for t in times:
+            tab.add_column(f"{t:g} h", justify="right")
+        for o in ds["organ"].values:
+            vals = ds["pct_id_per_g"].sel(organ=o).interp(time=times).values
+            if not np.all(np.isfinite(vals)):
+                vals = ds["pct_id"].sel(organ=o).interp(time=times).values
+                o = f"{o} (%ID)"
+            tab.add_row(str(o), *(f"{v:.2f}" for v in vals))
+        con = Console()
+        con.print(tab)
+        s = Table(title="Summary")
+        s.add_column("quantity")
+        s.add_column("value", justify="right")
+        for k, v in summary(ds).items():
+            s.add_row(k, f"{v:.3g}")
+        con.print(s)
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            export_result(ds, out / "biodistribution.csv")
+            export_result(ds, out / "biodistribution.nc")
+            _plot(ds, out / "biodistribution.png")
+            con.print(f"wrote {out / 'biodistribution.csv'}, .nc and .png")
+
+    @app.command("export-sbml")
+    @handle_errors
+    def export_sbml_cmd(
+        design: Path = typer.Argument(..., help="Design file (YAML/JSON)."),
+        out: Path = typer.Option(None, "--out", help="Output .xml (default: stdout)."),
+        species: str = typer.Option(None, "--species", help="mouse, rat or human."),
+    ) -> None:
+        """Write the design's PBPK model as SBML Level 3."""
+        from nanotwin.pbpk import export_sbml
+
+        text = export_sbml(design, species=species)
+        if out is None:
+            typer.echo(text)
+        else:
+            out.write_text(text)
+            typer.echo(f"wrote {out}")
+
+    group = _group(app)
+
+    @group.command("pbpk")
+    @handle_errors
+    def validation_pbpk(
+        limit: int = typer.Option(None, "--limit", help="Only the first N Lin data sets."),
+    ) -> None:
+        """Lin-structure regression, physics checks and the example probes."""
+        from rich.console import Console
+        from rich.table import Table
+
+        from nanotwin.pbpk.validation import example_probes, lin_regression, physics_checks
+
+        con = Console()
+        lin = lin_regression(limit=limit)
+        t = Table(title=f"Lin-structure regression (Chou et al. 2023), n = {lin['n']}")
+        for c in ("metric", "median |log10 pred/obs|", "within 2-fold"):
+            t.add_column(c)
+        for k in ("DE24", "DE168", "DEmax"):
+            t.add_row(k, f"{lin[k]['median_abs_log10']:.3f}", f"{lin[k]['within_2fold']:.0%}")
+        con.print(t)
+        t = Table(title="Physics checks (nanotwin mechanistic model)")
+        for c in ("check", "value", "passed"):
+            t.add_column(c)
+        for r in physics_checks():
+            t.add_row(r["check"], r["value"], "yes" if r["passed"] else "NO")
+        con.print(t)
+        t = Table(title="Example probes: tumour uptake, predicted vs reported (%ID/g)")
+        for c in ("example", "time h", "reported", "predicted", "log10 ratio"):
+            t.add_column(c)
+        for r in example_probes():
+            t.add_row(r["example"], f"{r['time_h']:g}", f"{r['reported']:.3g}",
+                      f"{r['predicted']:.3g}", f"{r['log10_ratio']:+.2f}")
+        con.print(t)
+
+
+def _plot(ds, path: Path) -> None:  # noqa: ANN001
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    var = "activity_pct_id_per_g" if "activity_pct_id_per_g" in ds else "pct_id_per_g"
+    for o in ("blood", "liver", "spleen", "kidney", "lung", "muscle", "tumor"):
+        y = ds[var].sel(organ=o).values
+        if y.size and (y[1:] > 0).any():
+            ax.plot(ds["time"].values, y, label=o)
+    ax.set_xlabel("time (h)")
+    ax.set_ylabel(ds[var].attrs["units"])
+    ax.set_yscale("symlog", linthresh=0.1)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
