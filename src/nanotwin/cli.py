@@ -26,6 +26,7 @@ _COMMAND_MODULES = [
     "nanotwin.catalog.cli",
     "nanotwin.design.cli",
     "nanotwin.imaging.cli",
+    "nanotwin.pbpk.cli",
 ]
 
 app = typer.Typer(
