@@ -37,3 +37,20 @@ def test_image_command_bad_input_is_one_line(tmp_path) -> None:
                                    "--voxel", "1.0", "--out", str(tmp_path / "o")])
     assert res.exit_code == 2
     assert "injected_activity" in res.output and len(res.output.strip().splitlines()) == 1
+
+
+def test_image_command_end_to_end_from_design(tmp_path) -> None:
+    import importlib
+    from pathlib import Path
+
+    import pytest
+
+    pbpk = importlib.import_module("nanotwin.pbpk")
+    if not hasattr(pbpk, "simulate"):
+        pytest.skip("nanotwin.pbpk.simulate not available")
+    design = Path(__file__).resolve().parents[2] / "examples" / "hdl_89zr.yaml"
+    out = tmp_path / "e2e"
+    res = CliRunner().invoke(app, ["image", str(design), "--modality", "pet", "--times", "24",
+                                   "--voxel", "1.0", "--out", str(out), "--no-dicom"])
+    assert res.exit_code == 0, res.output
+    assert "tumor" in (out / "quantification.csv").read_text()

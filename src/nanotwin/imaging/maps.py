@@ -178,6 +178,7 @@ def organ_values(phantom: Phantom, values: dict[str, float]) -> tuple[dict[str, 
     Returns the mapping and a list of notes naming every organ filled that way.
     """
     out, notes = {}, []
+    values = {k: v for k, v in values.items() if np.isfinite(v)}  # e.g. urine/feces: no mass
     for o in phantom.organs:
         if o in values:
             out[o] = values[o]
