@@ -56,7 +56,7 @@ def prepare(source: Any, agent: Agent | None = None, times_h: Any = None,
 def simulate(source: Any, modality: str = "PET", time_h: float = 24.0, *,
              agent: Agent | None = None, phantom: Phantom | None = None,
              voxel_mm: float | None = None, noise: bool = True, seed: int | None = None,
-             **options: Any) -> Image:
+             mode: str = "fast", **options: Any) -> Image:
     """Simulate the image a modality would show at ``time_h`` after injection.
 
     Parameters
@@ -74,6 +74,10 @@ def simulate(source: Any, modality: str = "PET", time_h: float = 24.0, *,
         Digital subject (default: species phantom at the default voxel size).
     noise, seed
         Noise on/off and random seed.
+    mode
+        ``"fast"`` (image space: blur + noise, every modality) or ``"tomographic"`` (PET and
+        SPECT: projection, Poisson noise on the projections, OSEM; see
+        :mod:`nanotwin.imaging.tomo`; options views, iterations, subsets, backend).
     **options
         Passed to the modality function (scanner, duration_s, field_T, weighting, ...).
 
@@ -87,6 +91,11 @@ def simulate(source: Any, modality: str = "PET", time_h: float = 24.0, *,
     ('Bq/mL', 'PET')
     """
     mod = _norm_modality(modality)
+    if mode not in ("fast", "tomographic"):
+        raise DesignError(f"mode: unknown {mode!r}; use 'fast' or 'tomographic'")
+    if mode == "tomographic" and mod not in ("PET", "SPECT"):
+        raise DesignError(f"mode: tomographic mode exists for PET and SPECT only, not {mod}; "
+                          f"use mode='fast'")
     table, agent = prepare(source, agent, [time_h])
     ph = phantom or make_phantom(agent.species, voxel_mm, agent.body_weight_g,
                                  agent.tumor_volume_mm3)
@@ -104,6 +113,10 @@ def simulate(source: Any, modality: str = "PET", time_h: float = 24.0, *,
         A = pct_mL / 100.0 * np.float32(agent.injected_MBq * 1e6 * float(
             decay_factor(agent.nuclide, time_h)))
         fn = {"PET": mods.pet, "SPECT": mods.spect, "CLI": mods.cerenkov}[mod]
+        if mode == "tomographic":
+            from nanotwin.imaging import tomo
+
+            fn = {"PET": tomo.pet_tomographic, "SPECT": tomo.spect_tomographic}[mod]
         im = fn(ph, A, agent.nuclide, time_h=time_h, noise=noise, rng=rng, **options)
     elif mod == "CT":
         els = {}

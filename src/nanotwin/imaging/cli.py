@@ -79,6 +79,8 @@ def register(app: typer.Typer) -> None:
         nuclide: str = typer.Option(None, help="Table input: radionuclide, e.g. Zr-89."),
         activity: float = typer.Option(None, help="Table input: injected activity (MBq)."),
         dicom: bool = typer.Option(True, "--dicom/--no-dicom", help="Write DICOM series too."),
+        mode: str = typer.Option("fast", help="fast (image space, all modalities) or "
+                                 "tomographic (PET/SPECT: projections + OSEM)."),
     ) -> None:
         """Simulate what PET/SPECT/CT/MRI/optical/Cerenkov images of the design would show."""
         import csv
@@ -93,6 +95,8 @@ def register(app: typer.Typer) -> None:
         from nanotwin.imaging.phantom import make_phantom
 
         mods = [_norm_modality(m) for m in modality.split(",") if m.strip()]
+        if mode not in ("fast", "tomographic"):
+            raise DesignError(f"--mode: unknown {mode!r}; use fast or tomographic")
         ts = _floats(times, "--times")
         if design.suffix.lower() == ".csv":
             if not design.is_file():
@@ -113,7 +117,7 @@ def register(app: typer.Typer) -> None:
             for m in mods:
                 for t in ts:
                     im = img_simulate(table, m, t, agent=agent, phantom=ph, noise=noise,
-                                      seed=seed)
+                                      seed=seed, mode=mode if m in ("PET", "SPECT") else "fast")
                     images[(m, t)] = im
                     stem = f"{m.lower()}_{t:g}h"
                     im.to_nifti(out / f"{stem}.nii.gz")
