@@ -161,7 +161,7 @@ def renkin_hindrance(r_particle_nm: Any, r_pore_nm: float) -> Any:
     Examples
     --------
     >>> round(float(renkin_hindrance(1.0, 10.0)), 4)
-    0.6403
+    0.6413
     >>> float(renkin_hindrance(12.0, 10.0))
     0.0
     """
