@@ -27,6 +27,7 @@ _COMMAND_MODULES = [
     "nanotwin.design.cli",
     "nanotwin.imaging.cli",
     "nanotwin.pbpk.cli",
+    "nanotwin.demo",
 ]
 
 app = typer.Typer(

@@ -19,11 +19,11 @@ from nanotwin.pbpk.parameters import (
     parameter_names,
     stack_parameters,
 )
-from nanotwin.pbpk.simulate import demo_design, mass_balance, simulate
+from nanotwin.pbpk.simulate import demo_design, demo_design_mapping, mass_balance, simulate
 
 __all__ = ["simulate", "export_sbml", "build_parameters", "parameter_names", "PBPKParameters",
            "stack_parameters", "rhs", "jacobian", "STATE_NAMES", "solve", "mass_balance",
-           "demo_design"]
+           "demo_design", "demo_design_mapping"]
 
 
 def export_sbml(design: Any, species: str | None = None, **kwargs: Any) -> str:

@@ -178,21 +178,20 @@ def mass_balance(ds: Any) -> dict[str, float]:
     return out
 
 
-def demo_design() -> Any:
-    """A 100 nm PEGylated, 64Cu-NOTA-labelled liposome in a mouse with a s.c. xenograft.
+def demo_design_mapping() -> dict[str, Any]:
+    """The built-in example design as a mapping with units (what a design file would hold).
 
-    Values after the 64Cu-liposomes of Petersen et al., Biomaterials 2011;32:2334 (about 100 nm,
-    2 kDa PEG, near-neutral zeta potential) at a typical PET dose (10 MBq) and lipid dose
-    (~10 mg/kg) in a 20 g mouse with a 0.2 g subcutaneous tumour.
+    A 100 nm PEGylated, 64Cu-NOTA-labelled liposome in a mouse with a s.c. xenograft. Values after
+    the 64Cu-liposomes of Petersen et al., Biomaterials 2011;32:2334 (about 100 nm, 2 kDa PEG,
+    near-neutral zeta potential) at a typical PET dose (10 MBq) and lipid dose (~10 mg/kg) in a
+    20 g mouse with a 0.2 g subcutaneous tumour.
 
     Examples
     --------
-    >>> demo_design().nanoparticle.hydrodynamic_diameter
-    100.0
+    >>> demo_design_mapping()["nanoparticle"]["hydrodynamic_diameter"]
+    '100 nm'
     """
-    from nanotwin.design import load_design
-
-    return load_design({
+    return {
         "name": "demo: 64Cu PEG-liposome, 100 nm",
         "references": ["Petersen AL et al. Biomaterials 2011;32:2334"],
         "nanoparticle": {"platform": "liposome", "hydrodynamic_diameter": "100 nm",
@@ -203,6 +202,17 @@ def demo_design() -> Any:
                            "injected_activity": "10 MBq"},
         "subject": {"species": "mouse", "body_weight": "20 g",
                     "tumor": {"model": "U87MG", "site": "subcutaneous", "mass": "0.2 g"}},
-    })
+    }
 
 
+def demo_design() -> Any:
+    """The built-in example design (see :func:`demo_design_mapping`), validated.
+
+    Examples
+    --------
+    >>> demo_design().nanoparticle.hydrodynamic_diameter
+    100.0
+    """
+    from nanotwin.design import load_design
+
+    return load_design(demo_design_mapping())
