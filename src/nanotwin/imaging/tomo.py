@@ -141,13 +141,17 @@ class Projector:
                 self._H.append(None)
                 continue
             sig = f * _FWHM_TO_SIGMA
+            from scipy.fft import next_fast_len
+
+            # pad so that the circular convolution does not wrap within 3 sigma; the padded
+            # length is rounded up to a fast FFT size (extra padding sits on the high side)
             px = int(np.ceil(3.0 * sig.max() / s))
             pz = int(np.ceil(3.0 * sig.max() / sz))
-            nx, nz = M + 2 * px, Nz + 2 * pz
+            nx, nz = next_fast_len(M + 2 * px, real=False), next_fast_len(Nz + 2 * pz, real=True)
             Hx = _gauss_ft(nx, s, sig, real=False)  # (depths, nx)
             Hz = _gauss_ft(nz, sz, sig, real=True)  # (depths, nz//2+1)
             H = (Hx[:, :, None] * Hz[:, None, :]).astype(np.complex64)
-            self._H.append((H, px, pz))
+            self._H.append((H, px, pz, nx, nz))
         if len(self.mu) != len(self.weights) or len(self.weights) != len(self.fwhm_mm):
             raise DesignError("windows: mu, weights and fwhm_mm need one entry per energy window")
 
@@ -179,16 +183,20 @@ class Projector:
         Hp = self._H[w]
         if Hp is None:
             return h.sum(axis=1)
-        H, px, pz = Hp
+        from scipy import fft
+
+        H, px, pz, nx, nz = Hp
         M, _, Nz = self.shape
-        hp = np.pad(h, ((px, px), (0, 0), (pz, pz)))
-        F = np.fft.rfft2(hp, axes=(0, 2))  # (nx, M, nzr)
+        hp = np.zeros((nx, M, nz), dtype=np.float32)
+        hp[px:px + M, :, pz:pz + Nz] = h
         if H.shape[0] == 1:
-            G = H[0] * F.sum(axis=1)
+            G = H[0] * fft.rfft2(hp.sum(axis=1))
         else:
+            F = fft.rfft(hp, axis=2)  # (nx, M, nzr)
+            F = fft.fft(F, axis=0, overwrite_x=True)
             G = np.einsum("vxz,xvz->xz", H, F)
-        out = np.fft.irfft2(G, s=(M + 2 * px, Nz + 2 * pz), axes=(0, 1))
-        return out[px:px + M, pz:pz + Nz].astype(np.float32)
+        out = fft.irfft2(G, s=(nx, nz))
+        return np.ascontiguousarray(out[px:px + M, pz:pz + Nz], dtype=np.float32)
 
     def _blur_depth_spread(self, w: int, p: np.ndarray) -> np.ndarray:
         """Adjoint of :meth:`_blur_depth_sum`: (M, Nz) -> (M, M, Nz)."""
@@ -196,14 +204,19 @@ class Projector:
         Hp = self._H[w]
         if Hp is None:
             return np.repeat(p[:, None, :], M, axis=1)
-        H, px, pz = Hp
-        F = np.fft.rfft2(np.pad(p, ((px, px), (pz, pz))))  # (nx, nzr)
+        from scipy import fft
+
+        H, px, pz, nx, nz = Hp
+        pp = np.zeros((nx, nz), dtype=np.float32)
+        pp[px:px + M, pz:pz + Nz] = p
+        F = fft.rfft2(pp)  # (nx, nzr)
         if H.shape[0] == 1:
-            b = np.fft.irfft2(H[0] * F, s=(M + 2 * px, Nz + 2 * pz))[px:px + M, pz:pz + Nz]
+            b = fft.irfft2(H[0] * F, s=(nx, nz))[px:px + M, pz:pz + Nz]
             return np.repeat(b[:, None, :].astype(np.float32), M, axis=1)
-        G = H * F[None]  # (M depths, nx, nzr)
-        b = np.fft.irfft2(G, s=(M + 2 * px, Nz + 2 * pz), axes=(1, 2))[:, px:px + M, pz:pz + Nz]
-        return np.ascontiguousarray(b.transpose(1, 0, 2)).astype(np.float32)
+        G = fft.ifft(H * F[None], axis=1, overwrite_x=True)  # (M depths, nx, nzr)
+        G = G[:, px:px + M, :]
+        b = fft.irfft(G, n=nz, axis=2)[:, :, pz:pz + Nz]
+        return np.ascontiguousarray(b.transpose(1, 0, 2), dtype=np.float32)
 
     def forward(self, x: np.ndarray, views: np.ndarray | None = None) -> np.ndarray:
         """Expected counts (n_views, M, Nz) for activity ``x`` (Bq/mL, shape ``self.shape``)."""
