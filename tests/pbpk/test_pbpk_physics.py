@@ -28,9 +28,9 @@ def test_larger_particles_shift_to_spleen(checks):
     assert checks["50 -> 400 nm (PEG)"]["passed"]
 
 
-@pytest.mark.xfail(strict=True, reason="measured DE24 3.35 %ID (0.2 g s.c. tumour): the "
-                   "pore-theory tumour permeability (Yuan 1995, 200 cm2/cm3) over-predicts "
-                   "EPR delivery ~2-4x; see docs/pbpk.md")
+@pytest.mark.xfail(strict=True, reason="measured DE24 2.26 %ID, DE168 2.08 (0.2 g s.c. "
+                   "tumour; 3.35 before the perfused-fraction correction): still ~1.5-7x above "
+                   "the 0.3-1.5 %ID window; see docs/pbpk.md")
 def test_epr_delivery_of_100nm_peg_in_range(checks):
     assert checks["100 nm PEG (s.c. 0.2 g)"]["passed"]
 
@@ -61,6 +61,31 @@ def test_lin_structure_regression_first_datasets(shared_data):
     # measured on these 12 data sets (full table: `nanotwin validation pbpk`)
     assert out["DE24"]["median_abs_log10"] < 0.3
     assert out["DEmax"]["median_abs_log10"] < 0.1
+
+
+def test_lin_structure_reproduces_measured_168h_points(shared_data):
+    # data sets 1, 3 and 4 have a tumour measurement at 168 h in the time-course file; the
+    # re-implementation matches those (measured 2.01/1.65/1.60 vs 1.99/1.65/1.64 %ID), while the
+    # listed DE168 (database value 2.06/2.83/2.99) differs -- see docs/pbpk.md
+    out = lin_regression(shared_data / "tumor_delivery" / "nano_tumor_g1_model_dataset.xlsx",
+                         limit=4)
+    assert out["measured_168h"]["n"] == 3
+    assert out["measured_168h"]["median_abs_log10"] < 0.05
+    assert out["timecourse"]["n"] >= 10
+
+
+def test_tumor_exchange_is_anchored_to_yuan_permeability():
+    from nanotwin.pbpk import build_parameters
+    from nanotwin.pbpk.parameters import F_PERF_TUMOR
+
+    design = {"name": "lipo90", "nanoparticle": {"platform": "liposome",
+              "hydrodynamic_diameter": 90.0},
+              "subject": {"species": "mouse", "tumor": {"model": "LS174T", "mass": 0.2}}}
+    p = build_parameters(design, canonical_numbers=True)
+    # PS = f_perf * P * S/V * V_t with P = 3.4e-8 cm/s (Yuan 1995), S/V = 200 cm^2/cm^3
+    expected = F_PERF_TUMOR * 3.4e-8 * 200.0 * p.V_t_tumor * 3600.0
+    assert p.PS_tumor == pytest.approx(expected, rel=1e-9)
+    assert 0.3 <= F_PERF_TUMOR <= 0.7
 
 
 def test_lin_structure_is_linear_in_dose():

@@ -26,6 +26,21 @@ Handbook) and Renkin's hindrance ``H = (1-l)^2 (1 - 2.104 l + 2.09 l^3 - 0.95 l^
 - tumour: r = 250 nm (pore cut-off 380-780 nm diameter; Hobbs et al., PNAS 1998;95:4607),
   area/length set by the permeability of 90 nm liposomes, 3.4e-8 cm/s (Yuan et al., Cancer Res
   1995;55:3752), with 200 cm^2 vessel surface per cm^3 (Baxter & Jain, Microvasc Res 1989;37:77).
+  Both numbers describe *perfused, viable* tumour tissue: Yuan measured extravasating vessels of
+  the well-perfused periphery of thin window-chamber tumours, and Baxter & Jain's surface density
+  is that of vascularised tissue. A whole s.c. tumour is heterogeneous: a perfused periphery, a
+  semi-necrotic/poorly perfused and a necrotic core (Jain, Cancer Res 1988;48:2641; Vaupel,
+  Kallinowski & Okunieff, Cancer Res 1989;49:6449), and a large share of its vessels carry no
+  flow at a given time (compressed or collapsed; Padera et al., Nature 2004;427:695; lectin-
+  perfused / CD31+ vessel fractions of about 0.3-0.7 in mouse tumours, e.g. Chauhan et al., Nat
+  Commun 2013;4:2516; transient closure of ~9 % of vessels, Trotter et al., Int J Radiat Oncol
+  Biol Phys 1989;16:931). The whole-tumour exchange is therefore ``PS = f_perf * P(d) * S/V * V``
+  with ``f_perf = 0.5``, the central value of that 0.3-0.7 range (approximate: it varies with
+  tumour model and size). The same fraction scales what particles can reach within days: the
+  receptor pool (``N_bind_cap``) and the tumour-associated macrophages (``N_cap_tumor``). Tumour
+  interstitial fluid pressure is close to microvascular pressure except at the rim (Boucher &
+  Jain, Cancer Res 1992;52:5110), so transvascular convection is neglected and exchange is
+  diffusive (pore theory) only.
 
 *Lymph.* Interstitium -> venous blood at 0.2 % of the organ's plasma flow (Shah & Betts,
 J Pharmacokinet Pharmacodyn 2012;39:67); none from tumour (non-functional intratumoural
@@ -118,6 +133,7 @@ R_LIVER, EPS_LIVER, DX_SINUSOID, S_SINUSOID = 70.0, 0.06, 0.2e-4, 300.0  # nm, -
 R_MARROW, EPS_MARROW = 40.0, 0.01
 R_BBB = 0.7
 R_TUMOR, P_LIPO90, S_TUMOR = 250.0, 3.4e-8, 200.0  # nm, cm/s, cm^2/cm^3
+F_PERF_TUMOR = 0.5  # perfused fraction of an s.c. tumour, centre of 0.3-0.7 (module docstring)
 R_SLIT = 250.0  # nm, splenic interendothelial slits
 F_OPEN_SPLEEN = 0.1
 LYMPH_FRACTION = 0.002
@@ -556,7 +572,7 @@ def build_parameters(design: Any, species: str | None = None,
         elif o == "brain":
             ps = D * apl_small * float(renkin_hindrance(r, R_BBB))
         elif o == "tumor":
-            ps = D * S_TUMOR * eps_dx_tumor * float(renkin_hindrance(r, R_TUMOR))
+            ps = F_PERF_TUMOR * D * S_TUMOR * eps_dx_tumor * float(renkin_hindrance(r, R_TUMOR))
         else:  # spleen: handled by the open circulation below
             ps = 0.0
         v[f"PS_{o}"] = ps * mass * 3600.0  # cm^3/s/g * g -> mL/h
@@ -591,7 +607,8 @@ def build_parameters(design: Any, species: str | None = None,
     per_cell = A_MEM_NM2 / (math.pi * d * d)
     for o in PC_ORGANS:
         v[f"K_release_{o}"] = K_RELEASE[o]
-        v[f"N_cap_{o}"] = max(MACROPHAGES_PER_G[o] * v[f"V_{o}"] * per_cell, 1.0)
+        f_reach = F_PERF_TUMOR if o == "tumor" else 1.0  # reachable TAMs: perfused tissue
+        v[f"N_cap_{o}"] = max(f_reach * MACROPHAGES_PER_G[o] * v[f"V_{o}"] * per_cell, 1.0)
     # --- excretion
     v["CL_urine"] = ph.gfr * float(sieving(d))
     v["CL_bile"] = KBILE_C * bw**0.75
@@ -608,7 +625,7 @@ def build_parameters(design: Any, species: str | None = None,
             k_on *= lig.kd / (lig.kd + C_BLOCK_NM)
         k_off = lig.kd * 1e-9 * K_ON * 3600.0 * (lig.kd / (lig.kd + C_EFF_NM)) ** (n_b - 1)
         v["k_on_tumor"], v["k_off_tumor"], v["k_int_tumor"] = k_on, k_off, K_INT
-        v["N_bind_cap"] = RECEPTORS_PER_CELL * CELLS_PER_ML * v["V_tumor"] / n_b
+        v["N_bind_cap"] = F_PERF_TUMOR * RECEPTORS_PER_CELL * CELLS_PER_ML * v["V_tumor"] / n_b
     else:
         v["k_on_tumor"] = v["k_off_tumor"] = v["k_int_tumor"] = 0.0
         v["N_bind_cap"] = 1.0
