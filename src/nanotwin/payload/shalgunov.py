@@ -74,7 +74,7 @@ def published_release(delta: float, kdiff: float, gamma: float) -> dict[str, Any
     --------
     >>> r = published_release(0.0075, 0.00549, 0.57)
     >>> round(r["weibull_shape"], 2), round(r["weibull_scale"])
-    (0.43, 25151)
+    (0.43, 25375)
     """
     if kdiff <= 0:
         return {"burst_fraction": float(delta), "model": "none"}
