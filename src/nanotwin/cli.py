@@ -18,7 +18,7 @@ import typer
 from nanotwin import __version__
 from nanotwin.errors import DesignError
 
-__all__ = ["app", "main", "handle_errors"]
+__all__ = ["app", "main", "handle_errors", "fail", "validation_group"]
 
 _COMMAND_MODULES = [
     "nanotwin.dosimetry.cli",
@@ -73,6 +73,17 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             fail(f"file not found: {exc.filename}; check the path")
 
     return wrapper
+
+
+def validation_group(app: typer.Typer) -> typer.Typer:
+    """The ``nanotwin validation`` sub-app (created on first use) that validation commands of
+    every subpackage join."""
+    for info in app.registered_groups:
+        if info.name == "validation" and info.typer_instance is not None:
+            return info.typer_instance
+    group = typer.Typer(help="Validation studies against published data.", no_args_is_help=True)
+    app.add_typer(group, name="validation")
+    return group
 
 
 for _name in _COMMAND_MODULES:

@@ -6,17 +6,8 @@ from pathlib import Path
 
 import typer
 
-from nanotwin.cli import handle_errors
+from nanotwin.cli import handle_errors, validation_group
 from nanotwin.errors import DataError, DesignError
-
-
-def _group(app: typer.Typer) -> typer.Typer:
-    for info in app.registered_groups:
-        if info.name == "validation" and info.typer_instance is not None:
-            return info.typer_instance
-    group = typer.Typer(help="Validation studies against published data.", no_args_is_help=True)
-    app.add_typer(group, name="validation")
-    return group
 
 
 @handle_errors
@@ -151,4 +142,4 @@ def validation_dosimetry(
 def register(app: typer.Typer) -> None:
     """Add ``nanotwin dose`` and ``nanotwin validation dosimetry``."""
     app.command("dose")(dose)
-    _group(app).command("dosimetry")(validation_dosimetry)
+    validation_group(app).command("dosimetry")(validation_dosimetry)

@@ -6,16 +6,7 @@ import json
 
 import typer
 
-from nanotwin.cli import handle_errors
-
-
-def _group(app: typer.Typer) -> typer.Typer:
-    for info in app.registered_groups:
-        if info.name == "validation" and info.typer_instance is not None:
-            return info.typer_instance
-    group = typer.Typer(help="Validation studies against published data.", no_args_is_help=True)
-    app.add_typer(group, name="validation")
-    return group
+from nanotwin.cli import handle_errors, validation_group
 
 
 def _pct(x: float) -> str:
@@ -112,7 +103,7 @@ def payload(
 
 def register(app: typer.Typer) -> None:
     """Add the ``validation`` commands of nanotwin.learn and nanotwin.payload."""
-    group = _group(app)
+    group = validation_group(app)
     group.command("tumor-delivery")(tumor_delivery)
     group.command("timecourse")(timecourse)
     group.command("payload")(payload)

@@ -6,16 +6,7 @@ from pathlib import Path
 
 import typer
 
-from nanotwin.cli import handle_errors
-
-
-def _group(app: typer.Typer) -> typer.Typer:
-    for info in app.registered_groups:
-        if info.name == "validation" and info.typer_instance is not None:
-            return info.typer_instance
-    group = typer.Typer(help="Validation studies against published data.", no_args_is_help=True)
-    app.add_typer(group, name="validation")
-    return group
+from nanotwin.cli import handle_errors, validation_group
 
 
 def summary(ds) -> dict:  # noqa: ANN001 - an xarray Dataset
@@ -112,7 +103,7 @@ def register(app: typer.Typer) -> None:
             out.write_text(text)
             typer.echo(f"wrote {out}")
 
-    group = _group(app)
+    group = validation_group(app)
 
     @group.command("pbpk")
     @handle_errors
