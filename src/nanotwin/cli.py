@@ -21,6 +21,7 @@ from nanotwin.errors import DesignError
 __all__ = ["app", "main", "handle_errors", "fail", "validation_group"]
 
 _COMMAND_MODULES = [
+    "nanotwin.population.cli",
     "nanotwin.dosimetry.cli",
     "nanotwin.learn.cli",
     "nanotwin.catalog.cli",
