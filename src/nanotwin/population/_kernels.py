@@ -69,6 +69,8 @@ def symbolic_lu(pattern: np.ndarray) -> tuple[np.ndarray, ...]:
     return perm_arr, as_i(rows_ptr), as_i(rows_idx), as_i(cols_ptr), as_i(cols_idx)
 
 
+#: Subjects per SIMD group: a compile-time constant so that LLVM vectorises the lane loops.
+LANES = 8
 _FM = {"nsz", "arcp", "contract", "reassoc"}  # fast-math without assuming finite values
 
 
@@ -77,7 +79,7 @@ def _rhs_lanes(t, y, k, src, dst, satpos, sat_state, sc, g_rows, g_cols, gc, kd,
     """Lane-vectorised :func:`_edge_rhs`: y, dy (n, L); k (E, L); sc (n_sat, L); t, kd (L,)."""
     n, L = y.shape
     for i in range(n):
-        for ln in range(L):
+        for ln in range(LANES):
             dy[i, ln] = 0.0
     for e in range(src.shape[0]):
         s = satpos[e]
@@ -85,12 +87,12 @@ def _rhs_lanes(t, y, k, src, dst, satpos, sat_state, sc, g_rows, g_cols, gc, kd,
         d = dst[e]
         if s >= 0:
             ss = sat_state[s]
-            for ln in range(L):
+            for ln in range(LANES):
                 f = k[e, ln] * y[a, ln] * (1.0 - y[ss, ln] * sc[s, ln])
                 dy[a, ln] -= f
                 dy[d, ln] += f
         else:
-            for ln in range(L):
+            for ln in range(LANES):
                 f = k[e, ln] * y[a, ln]
                 dy[a, ln] -= f
                 dy[d, ln] += f
@@ -98,33 +100,41 @@ def _rhs_lanes(t, y, k, src, dst, satpos, sat_state, sc, g_rows, g_cols, gc, kd,
     for g in range(g_rows.shape[0]):
         r = g_rows[g]
         c = g_cols[g]
-        for ln in range(L):
+        for ln in range(LANES):
             dy[r, ln] += gc[g, ln] * y[c, ln] * ex[ln]
 
 
 @njit(parallel=True, cache=True, fastmath=_FM)
-def rodas_edges(kE, src, dst, satpos, sat_state, sat_sc, g_rows, g_cols, g_coef, k_det,
+def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
                 y0, t_end, times, W_ptr, W_idx, W_val, rate_id, rates, rtol, atol,
                 perm, rows_ptr, rows_idx, cols_ptr, cols_idx, Sp,
-                js_ss, js_ds, ss_src, ss_dst, gs, diag, nslots, keep,
+                js_ss, js_ds, ss_src, ss_dst, gs, diag, nslots, keep, block,
                 out, auc, tia, n_steps, n_rej, ok_flag):  # pragma: no cover - jit
     """RODAS4 (Hairer & Wanner 1996) for an edge-form PBPK model, many subjects in parallel.
 
-    Subjects come in groups of ``L`` lanes (``kE`` is (n_groups, E, L), ``sat_sc`` (G, n_sat,
-    L), ``g_coef`` (G, n_g, L), ``k_det`` and ``rates`` (G, L) / (G, n_rates, L)); the groups run
-    in parallel (prange) and every arithmetic loop runs over the lanes (SIMD). Each lane has its
-    own time, step size and accept/reject decision (Hairer's controller). Per step: analytic
+    Per-subject inputs are ``kS`` (B, E), ``scS`` (B, n_sat), ``gcS`` (B, n_g), ``kdS`` (B,) and
+    ``rates`` (B, n_rates). Blocks of subjects run in parallel (prange); inside a block
+    ``LANES`` subjects are integrated together and every arithmetic loop runs over the lanes.
+    Each lane has its own time, step size and accept/reject decision (Hairer's controller).
+    Per step: analytic
     Jacobian into sparse slots, sparse LU of I/(h gamma) - J in the minimum-degree order (no
     pivoting: column diagonally dominant compartmental matrix), six stages, dense output of the
     outputs ``z = W y`` at ``times`` (when ``keep``), exact step integrals of ``z`` (AUC) and
     8-point Gauss-Legendre step integrals of ``z exp(-rate t)`` (TIA), with a tail after
-    ``t_end`` by the rate alone. Output arrays have subjects as (G, L) flattened to G*L.
+    ``t_end`` by the rate alone. Subjects are taken from a queue per block of ``block``
+    subjects: a lane that finishes loads the next subject at once, so lanes never wait for the
+    slowest subject of a group.
     """
-    G, _, L = kE.shape
+    B = kS.shape[0]
+    L = LANES
+    nblk = (B + block - 1) // block
     n = y0.shape[0]
     n_out = W_ptr.shape[0] - 1
     nt = times.shape[0]
     n_rates = rates.shape[1]
+    n_e = kS.shape[1]
+    n_s = scS.shape[1]
+    n_g = gcS.shape[1]
     gam = 0.25
     cc = np.array([0.0, 0.386, 0.21, 0.63, 1.0, 1.0])
     dcf = np.array([0.25, -0.1043, 0.1035, -0.0362000000000000023, 0.0, 0.0])
@@ -153,17 +163,19 @@ def rodas_edges(kE, src, dst, satpos, sat_state, sat_sc, g_rows, g_cols, g_coef,
     glw = np.array([0.05061426814518813, 0.11119051722668724, 0.15685332293894363,
                     0.18134189168918100, 0.18134189168918100, 0.15685332293894363,
                     0.11119051722668724, 0.05061426814518813])
-    for gi in prange(G):
-        k = kE[gi]
-        sc = sat_sc[gi]
-        gc = g_coef[gi]
-        kd = k_det[gi]
-        y = np.empty((n, L))
-        for i in range(n):
-            for ln in range(L):
-                y[i, ln] = y0[i]
+    for blk in prange(nblk):
+        b_next = blk * block
+        b_stop = min(B, b_next + block)
+        k = np.zeros((n_e, L))
+        sc = np.zeros((n_s, L))
+        gc = np.zeros((n_g, L))
+        kd = np.zeros(L)
+        rt = np.zeros((n_rates, L))
+        sid = np.full(L, -1, dtype=np.int64)
+        y = np.zeros((n, L))
         f0 = np.empty((n, L))
         Jv = np.zeros((nslots, L))
+        Jlin = np.zeros((nslots, L))
         Ev = np.zeros((nslots, L))
         K = np.zeros((6, n, L))
         ys = np.empty((n, L))
@@ -176,7 +188,7 @@ def rodas_edges(kE, src, dst, satpos, sat_state, sat_sc, g_rows, g_cols, g_coef,
         zc = np.empty((4, n_out, L))
         piv = np.empty(L)
         m = np.empty(L)
-        t = np.zeros(L)
+        t = np.full(L, t_end)
         h = np.full(L, 1e-4 * t_end)
         hs = np.empty(L)
         fac = np.empty(L)
@@ -189,30 +201,67 @@ def rodas_edges(kE, src, dst, satpos, sat_state, sat_sc, g_rows, g_cols, g_coef,
         iout = np.zeros(L, dtype=np.int64)
         steps = np.zeros(L, dtype=np.int64)
         rej = np.zeros(L, dtype=np.int64)
-        _rhs_lanes(t, y, k, src, dst, satpos, sat_state, sc, g_rows, g_cols, gc, kd, f0)
-        Jlin = np.zeros((nslots, L))
-        for e in range(src.shape[0]):
-            if satpos[e] < 0:
-                j1 = js_ss[e]
-                j2 = js_ds[e]
-                for ln in range(L):
-                    Jlin[j1, ln] -= k[e, ln]
-                    Jlin[j2, ln] += k[e, ln]
         ewv = np.empty((n_rates, 8, L))
-        good = True
         it = 0
         while True:
+            # finished lanes: tail of the decay integrals, counters; then load the next subject
+            loaded = False
+            for ln in range(LANES):
+                if t[ln] < t_end:
+                    continue
+                b = sid[ln]
+                if b >= 0:
+                    for o in range(n_out):
+                        q_ = rate_id[o]
+                        if q_ >= 0 and rt[q_, ln] > 0.0:
+                            a1 = 0.0
+                            for qq in range(W_ptr[o], W_ptr[o + 1]):
+                                a1 += W_val[qq] * y[W_idx[qq], ln]
+                            tia[b, o] += a1 * np.exp(-rt[q_, ln] * t_end) / rt[q_, ln]
+                    n_steps[b] = steps[ln]
+                    n_rej[b] = rej[ln]
+                    ok_flag[b] = True
+                    sid[ln] = -1
+                if b_next < b_stop:
+                    b = b_next
+                    b_next += 1
+                    sid[ln] = b
+                    for e in range(n_e):
+                        k[e, ln] = kS[b, e]
+                    for q in range(n_s):
+                        sc[q, ln] = scS[b, q]
+                    for q in range(n_g):
+                        gc[q, ln] = gcS[b, q]
+                    kd[ln] = kdS[b]
+                    for q in range(n_rates):
+                        rt[q, ln] = rates[b, q]
+                    for i in range(n):
+                        y[i, ln] = y0[i]
+                    for q in range(nslots):
+                        Jlin[q, ln] = 0.0
+                    for e in range(n_e):
+                        if satpos[e] < 0:
+                            Jlin[js_ss[e], ln] -= k[e, ln]
+                            Jlin[js_ds[e], ln] += k[e, ln]
+                    t[ln] = 0.0
+                    h[ln] = 1e-4 * t_end
+                    iout[ln] = 0
+                    steps[ln] = 0
+                    rej[ln] = 0
+                    last_rej[ln] = False
+                    loaded = True
+            if loaded:
+                _rhs_lanes(t, y, k, src, dst, satpos, sat_state, sc, g_rows, g_cols, gc, kd, f0)
             active = 0
-            for ln in range(L):
+            for ln in range(LANES):
                 if t[ln] < t_end:
                     active += 1
             if active == 0:
                 break
             it += 1
-            if it > 200000:
-                good = False
+            if it > 10000000:  # runaway guard: unfinished subjects keep ok_flag False
                 break
-            for ln in range(L):
+            for ln in range(LANES):
                 if t[ln] < t_end:
                     hs[ln] = min(h[ln], t_end - t[ln])
                 else:
@@ -222,7 +271,7 @@ def rodas_edges(kE, src, dst, satpos, sat_state, sat_sc, g_rows, g_cols, g_coef,
                 ex[ln] = np.exp(-kd[ln] * t[ln])
             # analytic Jacobian and df/dt at (t, y): constant part + saturable edges + gains
             for s_ in range(nslots):
-                for ln in range(L):
+                for ln in range(LANES):
                     Jv[s_, ln] = Jlin[s_, ln]
             for e in range(src.shape[0]):
                 s = satpos[e]
@@ -233,7 +282,7 @@ def rodas_edges(kE, src, dst, satpos, sat_state, sat_sc, g_rows, g_cols, g_coef,
                     ss = sat_state[s]
                     q1 = ss_src[s]
                     q2 = ss_dst[s]
-                    for ln in range(L):
+                    for ln in range(LANES):
                         keff = k[e, ln] * (1.0 - y[ss, ln] * sc[s, ln])
                         dsat = -k[e, ln] * y[a, ln] * sc[s, ln]
                         Jv[q1, ln] -= dsat
@@ -241,66 +290,66 @@ def rodas_edges(kE, src, dst, satpos, sat_state, sat_sc, g_rows, g_cols, g_coef,
                         Jv[j1, ln] -= keff
                         Jv[j2, ln] += keff
             for i in range(n):
-                for ln in range(L):
+                for ln in range(LANES):
                     ft[i, ln] = 0.0
             for g in range(g_rows.shape[0]):
                 q = gs[g]
                 rr_ = g_rows[g]
                 cl = g_cols[g]
-                for ln in range(L):
+                for ln in range(LANES):
                     Jv[q, ln] += gc[g, ln] * ex[ln]
                     ft[rr_, ln] -= kd[ln] * gc[g, ln] * y[cl, ln] * ex[ln]
             # E = fac I - J and its sparse LU
             for s_ in range(nslots):
-                for ln in range(L):
+                for ln in range(LANES):
                     Ev[s_, ln] = -Jv[s_, ln]
             for i in range(n):
                 q = diag[i]
-                for ln in range(L):
+                for ln in range(LANES):
                     Ev[q, ln] += fac[ln]
             for kk in range(n):
                 pk = Sp[kk, kk]
-                for ln in range(L):
+                for ln in range(LANES):
                     piv[ln] = 1.0 / Ev[pk, ln]
                 for ii in range(rows_ptr[kk], rows_ptr[kk + 1]):
                     i = rows_idx[ii]
                     q = Sp[i, kk]
-                    for ln in range(L):
+                    for ln in range(LANES):
                         m[ln] = Ev[q, ln] * piv[ln]
                         Ev[q, ln] = m[ln]
                     for jj in range(cols_ptr[kk], cols_ptr[kk + 1]):
                         j = cols_idx[jj]
                         q1 = Sp[i, j]
                         q2 = Sp[kk, j]
-                        for ln in range(L):
+                        for ln in range(LANES):
                             Ev[q1, ln] -= m[ln] * Ev[q2, ln]
             for st in range(6):
                 if st == 0:
                     for i in range(n):
-                        for ln in range(L):
+                        for ln in range(LANES):
                             r[i, ln] = f0[i, ln] + hs[ln] * dcf[0] * ft[i, ln]
                 else:
                     if st == 5:
                         for i in range(n):
-                            for ln in range(L):
+                            for ln in range(LANES):
                                 ys[i, ln] = y5[i, ln] + K[4, i, ln]
                     else:
                         for i in range(n):
-                            for ln in range(L):
+                            for ln in range(LANES):
                                 v = y[i, ln]
                                 for j in range(st):
                                     v += A[st, j] * K[j, i, ln]
                                 ys[i, ln] = v
                         if st == 4:
                             for i in range(n):
-                                for ln in range(L):
+                                for ln in range(LANES):
                                     y5[i, ln] = ys[i, ln]
-                    for ln in range(L):
+                    for ln in range(LANES):
                         tc[ln] = t[ln] + cc[st] * hs[ln]
                     _rhs_lanes(tc, ys, k, src, dst, satpos, sat_state, sc, g_rows, g_cols, gc,
                                kd, fs)
                     for i in range(n):
-                        for ln in range(L):
+                        for ln in range(LANES):
                             v = 0.0
                             for j in range(st):
                                 v += C[st, j] * K[j, i, ln]
@@ -308,38 +357,38 @@ def rodas_edges(kE, src, dst, satpos, sat_state, sat_sc, g_rows, g_cols, g_coef,
                 # solve (fac I - J) K[st] = r in the permuted order
                 for kk in range(n):
                     pk = perm[kk]
-                    for ln in range(L):
+                    for ln in range(LANES):
                         x[kk, ln] = r[pk, ln]
                 for kk in range(n):
                     for ii in range(rows_ptr[kk], rows_ptr[kk + 1]):
                         i = rows_idx[ii]
                         q = Sp[i, kk]
-                        for ln in range(L):
+                        for ln in range(LANES):
                             x[i, ln] -= Ev[q, ln] * x[kk, ln]
                 for kk in range(n - 1, -1, -1):
                     for jj in range(cols_ptr[kk], cols_ptr[kk + 1]):
                         j = cols_idx[jj]
                         q = Sp[kk, j]
-                        for ln in range(L):
+                        for ln in range(LANES):
                             x[kk, ln] -= Ev[q, ln] * x[j, ln]
                     q = Sp[kk, kk]
-                    for ln in range(L):
+                    for ln in range(LANES):
                         x[kk, ln] /= Ev[q, ln]
                 for kk in range(n):
                     pk = perm[kk]
-                    for ln in range(L):
+                    for ln in range(LANES):
                         K[st, pk, ln] = x[kk, ln]
-            for ln in range(L):
+            for ln in range(LANES):
                 err[ln] = 0.0
             for i in range(n):
-                for ln in range(L):
+                for ln in range(LANES):
                     yn = ys[i, ln] + K[5, i, ln]  # ys holds Y6 = Y5 + K5
                     ynew[i, ln] = yn
                     skv = atol + rtol * max(abs(y[i, ln]), abs(yn))
                     w = K[5, i, ln] / skv
                     err[ln] += w * w
             n_acc = 0
-            for ln in range(L):
+            for ln in range(LANES):
                 e_ = np.sqrt(err[ln] / n)
                 if not np.isfinite(e_):
                     e_ = 1e10
@@ -360,7 +409,7 @@ def rodas_edges(kE, src, dst, satpos, sat_state, sat_sc, g_rows, g_cols, g_coef,
                 continue
             # dense-output coefficients of the outputs: z0, z1, d2, d3 (Hairer's CONTRO)
             for o in range(n_out):
-                for ln in range(L):
+                for ln in range(LANES):
                     zc[0, o, ln] = 0.0
                     zc[1, o, ln] = 0.0
                     zc[2, o, ln] = 0.0
@@ -368,7 +417,7 @@ def rodas_edges(kE, src, dst, satpos, sat_state, sat_sc, g_rows, g_cols, g_coef,
                 for qq in range(W_ptr[o], W_ptr[o + 1]):
                     j = W_idx[qq]
                     w = W_val[qq]
-                    for ln in range(L):
+                    for ln in range(LANES):
                         zc[0, o, ln] += w * y[j, ln]
                         zc[1, o, ln] += w * ynew[j, ln]
                         zc[2, o, ln] += w * (H2[0] * K[0, j, ln] + H2[1] * K[1, j, ln]
@@ -379,27 +428,27 @@ def rodas_edges(kE, src, dst, satpos, sat_state, sat_sc, g_rows, g_cols, g_coef,
                                             + H3[4] * K[4, j, ln])
             for q_ in range(n_rates):
                 for q in range(8):
-                    for ln in range(L):
-                        ewv[q_, q, ln] = (np.exp(-rates[gi, q_, ln] * (t[ln] + glx[q] * hs[ln]))
+                    for ln in range(LANES):
+                        ewv[q_, q, ln] = (np.exp(-rt[q_, ln] * (t[ln] + glx[q] * hs[ln]))
                                          * glw[q] * hs[ln] * (1.0 if acc[ln] else 0.0))
             for o in range(n_out):
                 q_ = rate_id[o]
-                for ln in range(L):
+                for ln in range(LANES):
                     if acc[ln]:
-                        auc[gi * L + ln, o] += hs[ln] * (0.5 * (zc[0, o, ln] + zc[1, o, ln])
+                        auc[sid[ln], o] += hs[ln] * (0.5 * (zc[0, o, ln] + zc[1, o, ln])
                                                        + zc[2, o, ln] / 6.0 + zc[3, o, ln] / 12.0)
                 if q_ >= 0:
                     for q in range(8):
                         sv = glx[q]
                         s1 = 1.0 - sv
-                        for ln in range(L):
+                        for ln in range(LANES):
                             zq = s1 * zc[0, o, ln] + sv * (zc[1, o, ln] + s1 * (
                                 zc[2, o, ln] + sv * zc[3, o, ln]))
-                            tia[gi * L + ln, o] += zq * ewv[q_, q, ln]
-            for ln in range(L):
+                            tia[sid[ln], o] += zq * ewv[q_, q, ln]
+            for ln in range(LANES):
                 if not acc[ln]:
                     continue
-                b = gi * L + ln
+                b = sid[ln]
                 hh = hs[ln]
                 t1 = t[ln] + hh
                 if t1 >= t_end * (1.0 - 1e-13):
@@ -417,15 +466,3 @@ def rodas_edges(kE, src, dst, satpos, sat_state, sat_sc, g_rows, g_cols, g_coef,
                 t[ln] = t1
                 steps[ln] += 1
             _rhs_lanes(t, y, k, src, dst, satpos, sat_state, sc, g_rows, g_cols, gc, kd, f0)
-        for ln in range(L):
-            b = gi * L + ln
-            for o in range(n_out):
-                q_ = rate_id[o]
-                if q_ >= 0 and rates[gi, q_, ln] > 0.0:
-                    a1 = 0.0
-                    for qq in range(W_ptr[o], W_ptr[o + 1]):
-                        a1 += W_val[qq] * y[W_idx[qq], ln]
-                    tia[b, o] += a1 * np.exp(-rates[gi, q_, ln] * t_end) / rates[gi, q_, ln]
-            n_steps[b] = steps[ln]
-            n_rej[b] = rej[ln]
-            ok_flag[b] = good
