@@ -64,10 +64,12 @@ def run_chunks(design: Any, species: str | None, factors: Mapping[str, np.ndarra
             return
         clean = ds.copy()
         clean.attrs = {k: v for k, v in ds.attrs.items() if isinstance(v, str | int | float)}
+        # Zarr format 2: its string coordinates (organ names) have a stable specification
         if first:
-            clean.to_zarr(zpath, mode="w", consolidated=False)
+            clean.to_zarr(zpath, mode="w", consolidated=False, zarr_format=2)
         else:
-            clean.to_zarr(zpath, mode="a", append_dim="subject", consolidated=False)
+            clean.to_zarr(zpath, mode="a", append_dim="subject", consolidated=False,
+                          zarr_format=2)
 
     from rich.progress import Progress
 
