@@ -27,10 +27,10 @@ def symbolic_lu(pattern: np.ndarray) -> tuple[np.ndarray, ...]:
 
     Examples
     --------
-    >>> pat = np.eye(3, dtype=bool); pat[0, :] = pat[:, 0] = True   # arrowhead on state 0
-    >>> perm, *_ = symbolic_lu(pat)
-    >>> int(perm[-1])    # the hub is eliminated last: no fill-in
-    0
+    >>> pat = np.eye(4, dtype=bool); pat[0, :] = pat[:, 0] = True   # arrowhead on state 0
+    >>> perm, rows_ptr, rows_idx, cols_ptr, cols_idx = symbolic_lu(pat)
+    >>> int(perm[0]) != 0, len(rows_idx)    # hub not first: no fill-in, 3 entries in L
+    (True, 3)
     """
     n = pattern.shape[0]
     P = np.asarray(pattern, dtype=bool) | np.eye(n, dtype=bool)
