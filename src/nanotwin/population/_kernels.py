@@ -69,8 +69,10 @@ def symbolic_lu(pattern: np.ndarray) -> tuple[np.ndarray, ...]:
     return perm_arr, as_i(rows_ptr), as_i(rows_idx), as_i(cols_ptr), as_i(cols_idx)
 
 
-#: Subjects per SIMD group: a compile-time constant so that LLVM vectorises the lane loops.
-LANES = 8
+#: Subjects integrated together per block (lanes). A run-time loop bound: LLVM's loop vectoriser
+#: then emits packed code with run-time alias checks (measured 3.5x faster per lane than a
+#: compile-time 8, which is unrolled into scalar code).
+LANES = 64
 _FM = {"nsz", "arcp", "contract", "reassoc"}  # fast-math without assuming finite values
 
 
@@ -79,7 +81,7 @@ def _rhs_lanes(t, y, k, src, dst, satpos, sat_state, sc, g_rows, g_cols, gc, kd,
     """Lane-vectorised :func:`_edge_rhs`: y, dy (n, L); k (E, L); sc (n_sat, L); t, kd (L,)."""
     n, L = y.shape
     for i in range(n):
-        for ln in range(LANES):
+        for ln in range(L):
             dy[i, ln] = 0.0
     for e in range(src.shape[0]):
         s = satpos[e]
@@ -87,12 +89,12 @@ def _rhs_lanes(t, y, k, src, dst, satpos, sat_state, sc, g_rows, g_cols, gc, kd,
         d = dst[e]
         if s >= 0:
             ss = sat_state[s]
-            for ln in range(LANES):
+            for ln in range(L):
                 f = k[e, ln] * y[a, ln] * (1.0 - y[ss, ln] * sc[s, ln])
                 dy[a, ln] -= f
                 dy[d, ln] += f
         else:
-            for ln in range(LANES):
+            for ln in range(L):
                 f = k[e, ln] * y[a, ln]
                 dy[a, ln] -= f
                 dy[d, ln] += f
@@ -100,7 +102,7 @@ def _rhs_lanes(t, y, k, src, dst, satpos, sat_state, sc, g_rows, g_cols, gc, kd,
     for g in range(g_rows.shape[0]):
         r = g_rows[g]
         c = g_cols[g]
-        for ln in range(LANES):
+        for ln in range(L):
             dy[r, ln] += gc[g, ln] * y[c, ln] * ex[ln]
 
 
@@ -108,13 +110,13 @@ def _rhs_lanes(t, y, k, src, dst, satpos, sat_state, sc, g_rows, g_cols, gc, kd,
 def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
                 y0, t_end, times, W_ptr, W_idx, W_val, rate_id, rates, rtol, atol,
                 perm, rows_ptr, rows_idx, cols_ptr, cols_idx, Sp,
-                js_ss, js_ds, ss_src, ss_dst, gs, diag, nslots, keep, block,
+                js_ss, js_ds, ss_src, ss_dst, gs, diag, nslots, keep, block, lanes,
                 out, auc, tia, n_steps, n_rej, ok_flag):  # pragma: no cover - jit
     """RODAS4 (Hairer & Wanner 1996) for an edge-form PBPK model, many subjects in parallel.
 
     Per-subject inputs are ``kS`` (B, E), ``scS`` (B, n_sat), ``gcS`` (B, n_g), ``kdS`` (B,) and
     ``rates`` (B, n_rates). Blocks of subjects run in parallel (prange); inside a block
-    ``LANES`` subjects are integrated together and every arithmetic loop runs over the lanes.
+    ``lanes`` subjects are integrated together and every arithmetic loop runs over the lanes.
     Each lane has its own time, step size and accept/reject decision (Hairer's controller).
     Per step: analytic
     Jacobian into sparse slots, sparse LU of I/(h gamma) - J in the minimum-degree order (no
@@ -126,7 +128,7 @@ def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
     slowest subject of a group.
     """
     B = kS.shape[0]
-    L = LANES
+    L = lanes
     nblk = (B + block - 1) // block
     n = y0.shape[0]
     n_out = W_ptr.shape[0] - 1
@@ -202,16 +204,23 @@ def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
         steps = np.zeros(L, dtype=np.int64)
         rej = np.zeros(L, dtype=np.int64)
         ewv = np.empty((n_rates, 8, L))
+        auc_l = np.zeros((n_out, L))
+        tia_l = np.zeros((n_out, L))
+        accf = np.zeros(L)
         it = 0
         while True:
             # finished lanes: tail of the decay integrals, counters; then load the next subject
             loaded = False
-            for ln in range(LANES):
+            for ln in range(L):
                 if t[ln] < t_end:
                     continue
                 b = sid[ln]
                 if b >= 0:
                     for o in range(n_out):
+                        auc[b, o] = auc_l[o, ln]
+                        tia[b, o] = tia_l[o, ln]
+                        auc_l[o, ln] = 0.0
+                        tia_l[o, ln] = 0.0
                         q_ = rate_id[o]
                         if q_ >= 0 and rt[q_, ln] > 0.0:
                             a1 = 0.0
@@ -253,7 +262,7 @@ def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
             if loaded:
                 _rhs_lanes(t, y, k, src, dst, satpos, sat_state, sc, g_rows, g_cols, gc, kd, f0)
             active = 0
-            for ln in range(LANES):
+            for ln in range(L):
                 if t[ln] < t_end:
                     active += 1
             if active == 0:
@@ -261,7 +270,7 @@ def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
             it += 1
             if it > 10000000:  # runaway guard: unfinished subjects keep ok_flag False
                 break
-            for ln in range(LANES):
+            for ln in range(L):
                 if t[ln] < t_end:
                     hs[ln] = min(h[ln], t_end - t[ln])
                 else:
@@ -271,7 +280,7 @@ def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
                 ex[ln] = np.exp(-kd[ln] * t[ln])
             # analytic Jacobian and df/dt at (t, y): constant part + saturable edges + gains
             for s_ in range(nslots):
-                for ln in range(LANES):
+                for ln in range(L):
                     Jv[s_, ln] = Jlin[s_, ln]
             for e in range(src.shape[0]):
                 s = satpos[e]
@@ -282,7 +291,7 @@ def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
                     ss = sat_state[s]
                     q1 = ss_src[s]
                     q2 = ss_dst[s]
-                    for ln in range(LANES):
+                    for ln in range(L):
                         keff = k[e, ln] * (1.0 - y[ss, ln] * sc[s, ln])
                         dsat = -k[e, ln] * y[a, ln] * sc[s, ln]
                         Jv[q1, ln] -= dsat
@@ -290,111 +299,116 @@ def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
                         Jv[j1, ln] -= keff
                         Jv[j2, ln] += keff
             for i in range(n):
-                for ln in range(LANES):
+                for ln in range(L):
                     ft[i, ln] = 0.0
             for g in range(g_rows.shape[0]):
                 q = gs[g]
                 rr_ = g_rows[g]
                 cl = g_cols[g]
-                for ln in range(LANES):
+                for ln in range(L):
                     Jv[q, ln] += gc[g, ln] * ex[ln]
                     ft[rr_, ln] -= kd[ln] * gc[g, ln] * y[cl, ln] * ex[ln]
             # E = fac I - J and its sparse LU
             for s_ in range(nslots):
-                for ln in range(LANES):
+                for ln in range(L):
                     Ev[s_, ln] = -Jv[s_, ln]
             for i in range(n):
                 q = diag[i]
-                for ln in range(LANES):
+                for ln in range(L):
                     Ev[q, ln] += fac[ln]
             for kk in range(n):
                 pk = Sp[kk, kk]
-                for ln in range(LANES):
+                for ln in range(L):
                     piv[ln] = 1.0 / Ev[pk, ln]
                 for ii in range(rows_ptr[kk], rows_ptr[kk + 1]):
                     i = rows_idx[ii]
                     q = Sp[i, kk]
-                    for ln in range(LANES):
+                    for ln in range(L):
                         m[ln] = Ev[q, ln] * piv[ln]
                         Ev[q, ln] = m[ln]
                     for jj in range(cols_ptr[kk], cols_ptr[kk + 1]):
                         j = cols_idx[jj]
                         q1 = Sp[i, j]
                         q2 = Sp[kk, j]
-                        for ln in range(LANES):
+                        for ln in range(L):
                             Ev[q1, ln] -= m[ln] * Ev[q2, ln]
             for st in range(6):
                 if st == 0:
                     for i in range(n):
-                        for ln in range(LANES):
+                        for ln in range(L):
                             r[i, ln] = f0[i, ln] + hs[ln] * dcf[0] * ft[i, ln]
                 else:
                     if st == 5:
                         for i in range(n):
-                            for ln in range(LANES):
+                            for ln in range(L):
                                 ys[i, ln] = y5[i, ln] + K[4, i, ln]
                     else:
                         for i in range(n):
-                            for ln in range(LANES):
-                                v = y[i, ln]
-                                for j in range(st):
-                                    v += A[st, j] * K[j, i, ln]
-                                ys[i, ln] = v
+                            for ln in range(L):
+                                ys[i, ln] = y[i, ln]
+                            for j in range(st):
+                                a_ = A[st, j]
+                                for ln in range(L):
+                                    ys[i, ln] += a_ * K[j, i, ln]
                         if st == 4:
                             for i in range(n):
-                                for ln in range(LANES):
+                                for ln in range(L):
                                     y5[i, ln] = ys[i, ln]
-                    for ln in range(LANES):
+                    for ln in range(L):
                         tc[ln] = t[ln] + cc[st] * hs[ln]
                     _rhs_lanes(tc, ys, k, src, dst, satpos, sat_state, sc, g_rows, g_cols, gc,
                                kd, fs)
                     for i in range(n):
-                        for ln in range(LANES):
-                            v = 0.0
-                            for j in range(st):
-                                v += C[st, j] * K[j, i, ln]
-                            r[i, ln] = fs[i, ln] + v * ih[ln] + hs[ln] * dcf[st] * ft[i, ln]
+                        for ln in range(L):
+                            x[i, ln] = 0.0
+                        for j in range(st):
+                            c_ = C[st, j]
+                            for ln in range(L):
+                                x[i, ln] += c_ * K[j, i, ln]
+                        for ln in range(L):
+                            r[i, ln] = fs[i, ln] + x[i, ln] * ih[ln] + hs[ln] * dcf[st] * ft[i, ln]
                 # solve (fac I - J) K[st] = r in the permuted order
                 for kk in range(n):
                     pk = perm[kk]
-                    for ln in range(LANES):
+                    for ln in range(L):
                         x[kk, ln] = r[pk, ln]
                 for kk in range(n):
                     for ii in range(rows_ptr[kk], rows_ptr[kk + 1]):
                         i = rows_idx[ii]
                         q = Sp[i, kk]
-                        for ln in range(LANES):
+                        for ln in range(L):
                             x[i, ln] -= Ev[q, ln] * x[kk, ln]
                 for kk in range(n - 1, -1, -1):
                     for jj in range(cols_ptr[kk], cols_ptr[kk + 1]):
                         j = cols_idx[jj]
                         q = Sp[kk, j]
-                        for ln in range(LANES):
+                        for ln in range(L):
                             x[kk, ln] -= Ev[q, ln] * x[j, ln]
                     q = Sp[kk, kk]
-                    for ln in range(LANES):
+                    for ln in range(L):
                         x[kk, ln] /= Ev[q, ln]
                 for kk in range(n):
                     pk = perm[kk]
-                    for ln in range(LANES):
+                    for ln in range(L):
                         K[st, pk, ln] = x[kk, ln]
-            for ln in range(LANES):
+            for ln in range(L):
                 err[ln] = 0.0
             for i in range(n):
-                for ln in range(LANES):
+                for ln in range(L):
                     yn = ys[i, ln] + K[5, i, ln]  # ys holds Y6 = Y5 + K5
                     ynew[i, ln] = yn
                     skv = atol + rtol * max(abs(y[i, ln]), abs(yn))
                     w = K[5, i, ln] / skv
                     err[ln] += w * w
             n_acc = 0
-            for ln in range(LANES):
+            for ln in range(L):
                 e_ = np.sqrt(err[ln] / n)
                 if not np.isfinite(e_):
                     e_ = 1e10
                 fc = max(1.0 / 6.0, min(5.0, max(e_, 1e-12) ** 0.25 / 0.9))
                 hnew = hs[ln] / fc
                 acc[ln] = (t[ln] < t_end) and (e_ <= 1.0)
+                accf[ln] = 1.0 if acc[ln] else 0.0
                 if t[ln] < t_end:
                     if acc[ln]:
                         if last_rej[ln] and hnew > hs[ln]:
@@ -409,7 +423,7 @@ def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
                 continue
             # dense-output coefficients of the outputs: z0, z1, d2, d3 (Hairer's CONTRO)
             for o in range(n_out):
-                for ln in range(LANES):
+                for ln in range(L):
                     zc[0, o, ln] = 0.0
                     zc[1, o, ln] = 0.0
                     zc[2, o, ln] = 0.0
@@ -417,7 +431,7 @@ def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
                 for qq in range(W_ptr[o], W_ptr[o + 1]):
                     j = W_idx[qq]
                     w = W_val[qq]
-                    for ln in range(LANES):
+                    for ln in range(L):
                         zc[0, o, ln] += w * y[j, ln]
                         zc[1, o, ln] += w * ynew[j, ln]
                         zc[2, o, ln] += w * (H2[0] * K[0, j, ln] + H2[1] * K[1, j, ln]
@@ -428,24 +442,24 @@ def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
                                             + H3[4] * K[4, j, ln])
             for q_ in range(n_rates):
                 for q in range(8):
-                    for ln in range(LANES):
+                    for ln in range(L):
                         ewv[q_, q, ln] = (np.exp(-rt[q_, ln] * (t[ln] + glx[q] * hs[ln]))
-                                         * glw[q] * hs[ln] * (1.0 if acc[ln] else 0.0))
+                                         * glw[q] * hs[ln] * accf[ln])
             for o in range(n_out):
                 q_ = rate_id[o]
-                for ln in range(LANES):
-                    if acc[ln]:
-                        auc[sid[ln], o] += hs[ln] * (0.5 * (zc[0, o, ln] + zc[1, o, ln])
-                                                       + zc[2, o, ln] / 6.0 + zc[3, o, ln] / 12.0)
+                for ln in range(L):
+                    auc_l[o, ln] += accf[ln] * hs[ln] * (0.5 * (zc[0, o, ln] + zc[1, o, ln])
+                                                         + zc[2, o, ln] / 6.0
+                                                         + zc[3, o, ln] / 12.0)
                 if q_ >= 0:
                     for q in range(8):
                         sv = glx[q]
                         s1 = 1.0 - sv
-                        for ln in range(LANES):
+                        for ln in range(L):
                             zq = s1 * zc[0, o, ln] + sv * (zc[1, o, ln] + s1 * (
                                 zc[2, o, ln] + sv * zc[3, o, ln]))
-                            tia[sid[ln], o] += zq * ewv[q_, q, ln]
-            for ln in range(LANES):
+                            tia_l[o, ln] += zq * ewv[q_, q, ln]
+            for ln in range(L):
                 if not acc[ln]:
                     continue
                 b = sid[ln]

@@ -240,14 +240,15 @@ def batch_simulate(params: Any, times: Sequence[float] | np.ndarray, *,
     # blocks of subjects for the threads; small blocks balance better, 4 per thread at least
     import numba
 
-    block = int(max(kern.LANES, min(256, -(-B // (4 * numba.get_num_threads())))))
+    L = int(min(kern.LANES, B))
+    block = int(max(L, -(-B // (2 * numba.get_num_threads()))))
     c = np.ascontiguousarray
     kern.rodas_edges(c(eb.k), eb.src, eb.dst, eb.satpos, eb.sat_state, c(eb.sat_scale),
                      eb.g_rows, eb.g_cols, c(eb.g_coef), c(eb.k_det), eb.y0, float(t[-1]), t,
                      ptr, ind, val, rate_id, c(rates), float(rtol), float(atol), st["perm"],
                      st["rows_ptr"], st["rows_idx"], st["cols_ptr"], st["cols_idx"], st["Sp"],
                      st["js_ss"], st["js_ds"], st["ss_src"], st["ss_dst"], st["gs"],
-                     st["diag"], st["nslots"], bool(keep_time_courses), block, out, auc, tia,
+                     st["diag"], st["nslots"], bool(keep_time_courses), block, L, out, auc, tia,
                      n_steps, n_rej, ok)
     if not ok.all():
         raise DesignError(f"solver: {int((~ok).sum())} subjects did not finish; check their "
