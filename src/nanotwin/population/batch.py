@@ -262,6 +262,7 @@ def batch_simulate(params: Any, times: Sequence[float] | np.ndarray, *,
                       "time-integrated activity (decays / injected activity x 100)"),
         "organ_mass_g": (("subject", "organ"), eb.organ_mass_g, "g", "organ mass"),
         "n_steps": (("subject",), n_steps, "1", "accepted solver steps"),
+        "n_rejected": (("subject",), n_rej, "1", "rejected solver steps"),
     }
     if keep_time_courses:
         P = out[:, :no]
