@@ -109,7 +109,7 @@ def _rhs_lanes(t, y, k, src, dst, satpos, sat_state, sc, g_rows, g_cols, gc, kd,
 @njit(parallel=True, cache=True, fastmath=_FM)
 def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
                 y0, t_end, times, W_ptr, W_idx, W_val, rate_id, rates, rtol, atol,
-                perm, rows_ptr, rows_idx, cols_ptr, cols_idx, Sp,
+                rows_ptr, rows_idx, cols_ptr, cols_idx, Sp,
                 js_ss, js_ds, ss_src, ss_dst, gs, diag, nslots, keep, block, lanes,
                 out, auc, tia, n_steps, n_rej, ok_flag):  # pragma: no cover - jit
     """RODAS4 (Hairer & Wanner 1996) for an edge-form PBPK model, many subjects in parallel.
@@ -185,6 +185,7 @@ def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
         fs = np.empty((n, L))
         ft = np.empty((n, L))
         r = np.empty((n, L))
+        dinv = np.empty((n, L))
         x = np.empty((n, L))
         ynew = np.empty((n, L))
         zc = np.empty((4, n_out, L))
@@ -320,6 +321,7 @@ def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
                 pk = Sp[kk, kk]
                 for ln in range(L):
                     piv[ln] = 1.0 / Ev[pk, ln]
+                    dinv[kk, ln] = piv[ln]
                 for ii in range(rows_ptr[kk], rows_ptr[kk + 1]):
                     i = rows_idx[ii]
                     q = Sp[i, kk]
@@ -367,30 +369,24 @@ def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
                                 x[i, ln] += c_ * K[j, i, ln]
                         for ln in range(L):
                             r[i, ln] = fs[i, ln] + x[i, ln] * ih[ln] + hs[ln] * dcf[st] * ft[i, ln]
-                # solve (fac I - J) K[st] = r in the permuted order
+                # solve (fac I - J) K[st] = r (states are already in the elimination order)
                 for kk in range(n):
-                    pk = perm[kk]
                     for ln in range(L):
-                        x[kk, ln] = r[pk, ln]
+                        K[st, kk, ln] = r[kk, ln]
                 for kk in range(n):
                     for ii in range(rows_ptr[kk], rows_ptr[kk + 1]):
                         i = rows_idx[ii]
                         q = Sp[i, kk]
                         for ln in range(L):
-                            x[i, ln] -= Ev[q, ln] * x[kk, ln]
+                            K[st, i, ln] -= Ev[q, ln] * K[st, kk, ln]
                 for kk in range(n - 1, -1, -1):
                     for jj in range(cols_ptr[kk], cols_ptr[kk + 1]):
                         j = cols_idx[jj]
                         q = Sp[kk, j]
                         for ln in range(L):
-                            x[kk, ln] -= Ev[q, ln] * x[j, ln]
-                    q = Sp[kk, kk]
+                            K[st, kk, ln] -= Ev[q, ln] * K[st, j, ln]
                     for ln in range(L):
-                        x[kk, ln] /= Ev[q, ln]
-                for kk in range(n):
-                    pk = perm[kk]
-                    for ln in range(L):
-                        K[st, pk, ln] = x[kk, ln]
+                        K[st, kk, ln] *= dinv[kk, ln]
             for ln in range(L):
                 err[ln] = 0.0
             for i in range(n):

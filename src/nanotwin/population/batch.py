@@ -155,7 +155,7 @@ def _structure(eb: EdgeBatch) -> dict[str, Any]:
     sat_dst = np.zeros(eb.sat_state.size, dtype=np.int64)
     sat_src[eb.satpos[sat_edges]] = slot(eb.src[sat_edges], ss)
     sat_dst[eb.satpos[sat_edges]] = slot(eb.dst[sat_edges], ss)
-    return dict(perm=perm, rows_ptr=rp, rows_idx=ri, cols_ptr=cp, cols_idx=ci, Sp=Sp,
+    return dict(perm=perm, iperm=iperm, rows_ptr=rp, rows_idx=ri, cols_ptr=cp, cols_idx=ci, Sp=Sp,
                 js_ss=slot(eb.src, eb.src), js_ds=slot(eb.dst, eb.src), ss_src=sat_src,
                 ss_dst=sat_dst, gs=slot(eb.g_rows, eb.g_cols),
                 diag=slot(np.arange(n), np.arange(n)), nslots=int(nz.shape[0]))
@@ -243,12 +243,14 @@ def batch_simulate(params: Any, times: Sequence[float] | np.ndarray, *,
     L = int(min(kern.LANES, B))
     block = int(max(L, -(-B // (2 * numba.get_num_threads()))))
     c = np.ascontiguousarray
-    kern.rodas_edges(c(eb.k), eb.src, eb.dst, eb.satpos, eb.sat_state, c(eb.sat_scale),
-                     eb.g_rows, eb.g_cols, c(eb.g_coef), c(eb.k_det), eb.y0, float(t[-1]), t,
-                     ptr, ind, val, rate_id, c(rates), float(rtol), float(atol), st["perm"],
-                     st["rows_ptr"], st["rows_idx"], st["cols_ptr"], st["cols_idx"], st["Sp"],
-                     st["js_ss"], st["js_ds"], st["ss_src"], st["ss_dst"], st["gs"],
-                     st["diag"], st["nslots"], bool(keep_time_courses), block, L, out, auc, tia,
+    ip = st["iperm"]  # the kernel works on states relabelled in the elimination order
+    kern.rodas_edges(c(eb.k), ip[eb.src], ip[eb.dst], eb.satpos, ip[eb.sat_state],
+                     c(eb.sat_scale), ip[eb.g_rows], ip[eb.g_cols], c(eb.g_coef), c(eb.k_det),
+                     c(eb.y0[st["perm"]]), float(t[-1]), t, ptr, c(ip[ind]), val, rate_id,
+                     c(rates), float(rtol), float(atol), st["rows_ptr"], st["rows_idx"],
+                     st["cols_ptr"], st["cols_idx"], st["Sp"], st["js_ss"], st["js_ds"],
+                     st["ss_src"], st["ss_dst"], st["gs"], st["diag"], st["nslots"],
+                     bool(keep_time_courses), block, L, out, auc, tia,
                      n_steps, n_rej, ok)
     if not ok.all():
         raise DesignError(f"solver: {int((~ok).sum())} subjects did not finish; check their "
