@@ -237,21 +237,26 @@ def batch_simulate(params: Any, times: Sequence[float] | np.ndarray, *,
     n_steps = np.zeros(B, dtype=np.int64)
     n_rej = np.zeros(B, dtype=np.int64)
     ok = np.zeros(B, dtype=np.bool_)
-    # blocks of subjects for the threads; small blocks balance better, 4 per thread at least
+    # Blocks of subjects handed out dynamically to the threads (chunk size 1), so that a core
+    # busy with other work does not hold up the batch; 2 x lanes subjects per block.
     import numba
 
     L = int(min(kern.LANES, B))
-    block = int(max(L, -(-B // (2 * numba.get_num_threads()))))
+    block = int(max(L, min(2 * L, -(-B // (2 * numba.get_num_threads())))))
+    old_chunk = numba.set_parallel_chunksize(1)
     c = np.ascontiguousarray
     ip = st["iperm"]  # the kernel works on states relabelled in the elimination order
-    kern.rodas_edges(c(eb.k), ip[eb.src], ip[eb.dst], eb.satpos, ip[eb.sat_state],
-                     c(eb.sat_scale), ip[eb.g_rows], ip[eb.g_cols], c(eb.g_coef), c(eb.k_det),
-                     c(eb.y0[st["perm"]]), float(t[-1]), t, ptr, c(ip[ind]), val, rate_id,
-                     c(rates), float(rtol), float(atol), st["rows_ptr"], st["rows_idx"],
-                     st["cols_ptr"], st["cols_idx"], st["Sp"], st["js_ss"], st["js_ds"],
-                     st["ss_src"], st["ss_dst"], st["gs"], st["diag"], st["nslots"],
-                     bool(keep_time_courses), block, L, out, auc, tia,
-                     n_steps, n_rej, ok)
+    try:
+        kern.rodas_edges(c(eb.k), ip[eb.src], ip[eb.dst], eb.satpos, ip[eb.sat_state],
+                         c(eb.sat_scale), ip[eb.g_rows], ip[eb.g_cols], c(eb.g_coef), c(eb.k_det),
+                         c(eb.y0[st["perm"]]), float(t[-1]), t, ptr, c(ip[ind]), val, rate_id,
+                         c(rates), float(rtol), float(atol), st["rows_ptr"], st["rows_idx"],
+                         st["cols_ptr"], st["cols_idx"], st["Sp"], st["js_ss"], st["js_ds"],
+                         st["ss_src"], st["ss_dst"], st["gs"], st["diag"], st["nslots"],
+                         bool(keep_time_courses), block, L, out, auc, tia,
+                         n_steps, n_rej, ok)
+    finally:
+        numba.set_parallel_chunksize(old_chunk)
     if not ok.all():
         raise DesignError(f"solver: {int((~ok).sum())} subjects did not finish; check their "
                           "parameters (negative or extreme rates) or loosen rtol")
