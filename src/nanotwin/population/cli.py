@@ -6,8 +6,6 @@ from pathlib import Path
 
 import typer
 
-from nanotwin.cli import handle_errors
-
 __all__ = ["register"]
 
 
@@ -27,7 +25,6 @@ def _fmt(v: object) -> str:
     return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
-@handle_errors
 def trial(
     study: Path = typer.Argument(..., help="Study YAML (see examples/studies/lu177_trial.yaml)."),
     out: Path | None = typer.Option(None, "--out", help="Folder for trial.nc and Zarr chunks."),
@@ -51,7 +48,6 @@ def trial(
         typer.echo(f"wrote {out / 'trial.nc'}")
 
 
-@handle_errors
 def optimize_cmd(
     study: Path = typer.Argument(..., help="Study YAML with a sweep section."),
     out: Path | None = typer.Option(None, "--out", help="Folder for pareto.png/csv, sweep.csv."),
@@ -85,6 +81,9 @@ def optimize_cmd(
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``trial`` and ``optimize`` to the root app."""
-    app.command("trial")(trial)
-    app.command("optimize")(optimize_cmd)
+    """Add ``trial`` and ``optimize`` to the root app (wrapped by ``handle_errors``; imported
+    here so that importing this module does not import the root CLI)."""
+    from nanotwin.cli import handle_errors
+
+    app.command("trial")(handle_errors(trial))
+    app.command("optimize")(handle_errors(optimize_cmd))
