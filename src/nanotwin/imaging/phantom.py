@@ -227,6 +227,20 @@ def _shells(body: np.ndarray, spacing: tuple[float, float, float], v_skin: float
     return skin, adip
 
 
+def _body_labels(shape: tuple[int, int, int], body: np.ndarray,
+                 spacing: tuple[float, float, float], ref: dict[str, float],
+                 ) -> tuple[np.ndarray, list[str]]:
+    """Label volume with the body as muscle wrapped in adipose and skin shells whose volumes
+    follow the reference masses (skin 1.09, adipose 0.95 g/cm^3; ICRU 44)."""
+    labels = np.zeros(shape, dtype=np.uint8)
+    organs: list[str] = []
+    _paint(labels, organs, "muscle", body)
+    skin, adip = _shells(body, spacing, ref["skin"] / 1.09 * 1e3, ref["adipose"] / 0.95 * 1e3)
+    _paint(labels, organs, "adipose", adip)
+    _paint(labels, organs, "skin", skin)
+    return labels, organs
+
+
 def _paint(labels: np.ndarray, organs: list[str], name: str, mask: np.ndarray) -> None:
     if name not in organs:
         organs.append(name)
@@ -274,12 +288,7 @@ def mouse_phantom(voxel_mm: float = 0.5, body_weight_g: float = 30.0,
     body = _ellipsoid(g, (0.0, 0.0, 0.0), trunk) | _ellipsoid(g, head_c, head_r)
     # Trunk volume is then adjusted: trunk ellipsoid is sized so the body mass is near the
     # reference (checked in phantom_report / the tests, not forced).
-    labels = np.zeros(shape, dtype=np.uint8)
-    organs: list[str] = []
-    _paint(labels, organs, "muscle", body)
-    skin, adip = _shells(body, sp, ref["skin"] / 1.09 * 1e3, ref["adipose"] / 0.95 * 1e3)
-    _paint(labels, organs, "adipose", adip)
-    _paint(labels, organs, "skin", skin)
+    labels, organs = _body_labels(shape, body, sp, ref)
 
     def ell(name: str, c: tuple[float, ...], ratios: tuple[float, float, float],
             mass_g: float, n: int = 1, mirror: bool = False) -> None:
@@ -384,12 +393,7 @@ def human_phantom(voxel_mm: float = 4.0, body_weight_kg: float = 73.0,
     body |= _ellipsoid(g, head_c, (75 * s, 100 * s, 110 * s))
     for xl in (-85 * s, 85 * s):
         body |= _zcyl(g, (xl, 0.0), (75 * s, 75 * s), z_base, z_tr0)
-    labels = np.zeros(shape, dtype=np.uint8)
-    organs: list[str] = []
-    _paint(labels, organs, "muscle", body)
-    skin, adip = _shells(body, sp, ref["skin"] / 1.09 * 1e3, ref["adipose"] / 0.95 * 1e3)
-    _paint(labels, organs, "adipose", adip)
-    _paint(labels, organs, "skin", skin)
+    labels, organs = _body_labels(shape, body, sp, ref)
 
     def ell(name: str, c: tuple[float, float, float], ratios: tuple[float, float, float],
             mass_g: float, mirror: bool = False) -> None:

@@ -28,6 +28,25 @@ def _check(code: int, what: str) -> None:
         raise RuntimeError(f"libSBML failed to {what}: {msg}")
 
 
+def _reaction(m: Any, rid: str, reactant: str | None, product: str,
+              modifiers: tuple[str, ...], formula: str) -> None:
+    """Add an irreversible reaction ``reactant -> product`` with the given rate law."""
+    import libsbml
+
+    r = m.createReaction()
+    r.setId(rid)
+    r.setReversible(False)
+    for species, make in ((reactant, r.createReactant), (product, r.createProduct)):
+        if species is not None:
+            ref = make()
+            ref.setSpecies(species)
+            ref.setStoichiometry(1.0)
+            ref.setConstant(True)
+    for species in modifiers:
+        r.createModifier().setSpecies(species)
+    _check(r.createKineticLaw().setMath(libsbml.parseL3Formula(formula)), f"parse {formula}")
+
+
 def export_sbml(design: Any, species: str | None = None, *,
                 overrides: dict[str, Any] | None = None) -> str:
     """SBML text of the design's PBPK model (particles and radiolabel; not the payload).
@@ -98,40 +117,17 @@ def export_sbml(design: Any, species: str | None = None, *,
             j = sat_of[e]
             param(f"scale_{e}", float(c.sat_scale[j]))
             formula += f" * (1 - {STATE_NAMES[c.sat_state[j]]} * scale_{e})"
-        r = m.createReaction()
-        r.setId(f"r_{e}_{src}_to_{dst}")
-        r.setReversible(False)
-        sr = r.createReactant()
-        sr.setSpecies(src)
-        sr.setStoichiometry(1.0)
-        sr.setConstant(True)
-        pr = r.createProduct()
-        pr.setSpecies(dst)
-        pr.setStoichiometry(1.0)
-        pr.setConstant(True)
-        if e in sat_of:
-            md = r.createModifier()
-            md.setSpecies(STATE_NAMES[c.sat_state[sat_of[e]]])
-        kl = r.createKineticLaw()
-        _check(kl.setMath(libsbml.parseL3Formula(formula)), f"parse {formula}")
+        modifiers = (STATE_NAMES[c.sat_state[sat_of[e]]],) if e in sat_of else ()
+        _reaction(m, f"r_{e}_{src}_to_{dst}", src, dst, modifiers, formula)
     for g in range(c.g_rows.size):
         src, dst = STATE_NAMES[c.g_cols[g]], STATE_NAMES[c.g_rows[g]]
         coef = float(np.asarray(c.g_coef)[g])
         if coef == 0.0:
             continue
         param(f"g_{g}", coef)
-        r = m.createReaction()
-        r.setId(f"label_{g}_{src}_to_{dst}")
-        r.setReversible(False)
-        pr = r.createProduct()
-        pr.setSpecies(dst)
-        pr.setStoichiometry(1.0)
-        pr.setConstant(True)
-        md = r.createModifier()
-        md.setSpecies(src)
-        kl = r.createKineticLaw()
-        _check(kl.setMath(libsbml.parseL3Formula(f"g_{g} * exp(-k_det * time) * {src}")),
-               "parse label gain")
+        # the detached label appears in dst without consuming the particle state src
+        _reaction(m, f"label_{g}_{src}_to_{dst}", None, dst, (src,),
+                  f"g_{g} * exp(-k_det * time) * {src}")
     if doc.getNumErrors(libsbml.LIBSBML_SEV_ERROR):
         raise DesignError(f"export_sbml: libSBML reports {doc.getError(0).getMessage()}",
                           "export_sbml")  # pragma: no cover
