@@ -19,4 +19,4 @@ def test_demo_writes_biodistribution_doses_and_images(tmp_path) -> None:
     assert (doses.filter(like="Gy").select_dtypes("number") >= 0).all().all()
     assert (out / "images" / "panel.png").stat().st_size > 10_000
     assert (out / "images" / "pet_24h.nii.gz").is_file()
-    assert "DE24" in result.output and "Gy/GBq" in result.output
+    assert "DE24" in result.output and "%ID" in result.output and "Gy/GBq" in result.output

@@ -8,6 +8,14 @@ import typer
 
 from nanotwin.cli import handle_errors, validation_group
 
+#: Units of the :func:`summary` entries, as shown to the user.
+SUMMARY_UNITS = {
+    "t_half_alpha_h": "h", "t_half_beta_h": "h", "blood_AUC_pctID_h": "%ID·h",
+    "DE24": "%ID", "DE168": "%ID", "DEmax": "%ID",
+    "tumor_to_muscle_24h": "ratio of %ID/g", "tumor_to_liver_24h": "ratio of %ID/g",
+    "tumor_to_blood_24h": "ratio of %ID/g", "best_contrast_time_h": "h",
+}
+
 
 def summary(ds) -> dict:  # noqa: ANN001 - an xarray Dataset
     """Key numbers of a biodistribution: blood half-lives, AUC, tumour delivery and contrast."""
@@ -76,8 +84,9 @@ def register(app: typer.Typer) -> None:
         s = Table(title="Summary")
         s.add_column("quantity")
         s.add_column("value", justify="right")
+        s.add_column("unit")
         for k, v in summary(ds).items():
-            s.add_row(k, f"{v:.3g}")
+            s.add_row(k, f"{v:.3g}", SUMMARY_UNITS.get(k, ""))
         con.print(s)
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
