@@ -16,7 +16,10 @@ SPECT (parallel-hole, Anger formulas: Cherry, Sorenson & Phelps, Physics in Nucl
 CT
     * ``microct``: preclinical micro-CT class (80 kVp, 0.1 mm resolution, noise 20 HU).
     * ``clinical_ct``: 120 kVp, 0.6 mm resolution, noise 10 HU (typical abdominal protocol).
-    X-ray spectra follow Kramers' law with the stated aluminium filtration (see modalities).
+    X-ray tube spectra are SpekPy's tungsten-anode model (Poludniowski et al., Med Phys
+    2021;48:3630) with the stated total filtration (see :func:`modalities.ct_spectrum`). The
+    filtration values are scanner-class values, not one scanner's measurement: check the HVL
+    that SpekPy gives for them (docs/imaging.md) against your scanner's measured HVL.
 Positron range
     Mean range in water approximated by the continuous-slowing-down range of a positron at the
     nuclide's mean positron energy (Katz & Penfold, Rev Mod Phys 1952;24:28 range-energy relation,
@@ -67,6 +70,8 @@ class CTScanner:
     noise_HU: float
     body_water_mm: float
     source: str
+    filtration_mm_Cu: float = 0.0
+    anode_angle_deg: float = 12.0  # SpekPy default; CT tubes 7-12 deg (< 2 % effect on slopes)
 
 
 PET_SCANNERS = {
@@ -80,7 +85,9 @@ SPECT_COLLIMATORS = {
 }
 CT_SCANNERS = {
     # filtration: 0.5 mm Al is typical of micro-CT tubes (e.g. Quantum GX); clinical CT total
-    # filtration ~6 mm Al equivalent (flat filter + bow-tie centre; AAPM Report 96, 2008).
+    # filtration at the central ray ~6 mm Al equivalent (tube 2.5-3 mm Al + flat filter +
+    # bow-tie centre; AAPM Report 96, 2008). With SpekPy this gives HVL 4.4 / 6.4 / 7.2 mm Al at
+    # 80 / 120 / 140 kVp (computed by spekpy.Spek.get_hvl1, see docs/imaging.md).
     "microct": CTScanner("microct", 80.0, 0.5, 0.1, 20.0, 25.0, "preclinical micro-CT class"),
     "clinical_ct": CTScanner("clinical_ct", 120.0, 6.0, 0.6, 10.0, 200.0, "clinical CT class"),
 }
