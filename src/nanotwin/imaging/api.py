@@ -22,7 +22,7 @@ from nanotwin.imaging.phantom import Phantom, make_phantom
 
 __all__ = ["simulate", "MODALITIES", "prepare", "quantify", "suv", "best_contrast_time"]
 
-MODALITIES = ("PET", "SPECT", "CT", "MRI", "NIRF", "PA", "CLI")
+MODALITIES = ("PET", "SPECT", "CT", "MRI", "NIRF", "PA", "CLI", "CRET")
 
 
 def _norm_modality(m: str) -> str:
@@ -65,7 +65,9 @@ def simulate(source: Any, modality: str = "PET", time_h: float = 24.0, *,
         A nanotwin design (simulated with the PBPK model), a biodistribution result (xarray
         Dataset with ``pct_id_per_g``, organ x time), a CSV path or an OrganTable.
     modality
-        PET, SPECT, CT, MRI, NIRF, PA or CLI (Cerenkov).
+        PET, SPECT, CT, MRI, NIRF, PA, CLI (Cerenkov) or CRET (Cerenkov resonance energy
+        transfer to the design's dye, named by its contrast ``name``, e.g. "Cy5.5", or given
+        as ``fluorophore=Fluorophore(...)``).
     time_h
         Time after injection (h).
     agent
@@ -104,7 +106,7 @@ def simulate(source: Any, modality: str = "PET", time_h: float = 24.0, *,
     pct_mL, notes = pct_id_per_mL_map(ph, pct)  # %ID/mL
     from nanotwin.imaging import modalities as mods
 
-    if mod in ("PET", "SPECT", "CLI"):
+    if mod in ("PET", "SPECT", "CLI", "CRET"):
         if not agent.nuclide or not agent.injected_MBq:
             raise DesignError(f"radiolabels/administration.injected_activity: {mod} needs a "
                               f"radionuclide and an injected activity; add them to the design")
@@ -112,6 +114,23 @@ def simulate(source: Any, modality: str = "PET", time_h: float = 24.0, *,
 
         A = pct_mL / 100.0 * np.float32(agent.injected_MBq * 1e6 * float(
             decay_factor(agent.nuclide, time_h)))
+        if mod == "CRET":
+            c = agent.contrast_of(("dye",))
+            if c is None:
+                raise DesignError("contrast: CRET needs a 'dye' component (agent: dye, name, "
+                                  "mass_fraction); add one to the design")
+            fl = options.pop("fluorophore", None)
+            if fl is None:
+                if not c.name:
+                    raise DesignError("contrast.name: name the dye for CRET (e.g. Cy5.5) or "
+                                      "pass fluorophore=Fluorophore(...)")
+                fl = c.name
+            conc = _element_mg_per_mL(agent, c, pct_mL)
+            im = mods.cret(ph, A, conc, agent.nuclide, fluorophore=fl, time_h=time_h,
+                           noise=noise, rng=rng, **options)
+            im.metadata.update({"organ_fill_notes": notes, "data_source": table.source,
+                                "agent": agent.name})
+            return im
         fn = {"PET": mods.pet, "SPECT": mods.spect, "CLI": mods.cerenkov}[mod]
         if mode == "tomographic":
             from nanotwin.imaging import tomo

@@ -70,7 +70,7 @@ def register(app: typer.Typer) -> None:
         design: Path = typer.Argument(..., help="Design YAML/JSON, or a CSV table "
                                       "organ,time_h,value[,unit] in %ID/g."),
         modality: str = typer.Option("pet,ct", help="Comma-separated: pet,spect,ct,mri,nirf,"
-                                     "pa,cli."),
+                                     "pa,cli,cret."),
         times: str = typer.Option("1,4,24,48", help="Times after injection (h)."),
         out: Path = typer.Option(Path("images"), help="Output folder."),
         voxel: float = typer.Option(None, help="Voxel size (mm); default 0.5 mouse, 4 human."),
@@ -78,6 +78,12 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(0, help="Random seed."),
         nuclide: str = typer.Option(None, help="Table input: radionuclide, e.g. Zr-89."),
         activity: float = typer.Option(None, help="Table input: injected activity (MBq)."),
+        mass: float = typer.Option(None, help="Table input: injected particle mass (mg), for "
+                                   "contrast/dye modalities."),
+        dye: str = typer.Option(None, help="Table input: dye on the particle (e.g. Cy5.5), "
+                                "for nirf/cret."),
+        dye_fraction: float = typer.Option(None, help="Table input: dye mass fraction of the "
+                                           "particle (w/w, 0-1)."),
         dicom: bool = typer.Option(True, "--dicom/--no-dicom", help="Write DICOM series too."),
         mode: str = typer.Option("fast", help="fast (image space, all modalities) or "
                                  "tomographic (PET/SPECT: projections + OSEM)."),
@@ -85,6 +91,7 @@ def register(app: typer.Typer) -> None:
         """Simulate what PET/SPECT/CT/MRI/optical/Cerenkov images of the design would show."""
         import csv
 
+        import numpy as np
         from rich.console import Console
         from rich.progress import Progress
         from rich.table import Table
@@ -101,7 +108,20 @@ def register(app: typer.Typer) -> None:
         if design.suffix.lower() == ".csv":
             if not design.is_file():
                 raise FileNotFoundError(2, "not found", str(design))
-            agent = Agent(nuclide=nuclide, injected_MBq=activity)
+            contrast: tuple[Any, ...] = ()
+            if dye is not None:
+                from nanotwin.imaging.cerenkov import get_fluorophore
+                from nanotwin.imaging.maps import Contrast
+
+                if dye_fraction is None or not 0.0 < dye_fraction <= 1.0:
+                    raise DesignError("--dye-fraction: give the dye mass fraction of the "
+                                      "particle (w/w, 0-1), e.g. 0.01")
+                fl = get_fluorophore(dye)
+                contrast = (Contrast("dye", dye_fraction, name=fl.name,
+                                     excitation_nm=float(np.mean(fl.absorption_nm)),
+                                     emission_nm=fl.emission_nm),)
+            agent = Agent(nuclide=nuclide, injected_MBq=activity, particle_mass_mg=mass,
+                          contrast=contrast)
             table, agent = prepare(design, agent)
         else:
             from nanotwin import load_design

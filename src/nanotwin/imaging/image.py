@@ -34,7 +34,7 @@ class Image:
     units
         Units of the values (``"Bq/mL"``, ``"HU"``, ``"a.u."``, ...).
     modality
-        ``"PET"``, ``"SPECT"``, ``"CT"``, ``"MRI"``, ``"NIRF"``, ``"PA"``, ``"CLI"``.
+        ``"PET"``, ``"SPECT"``, ``"CT"``, ``"MRI"``, ``"NIRF"``, ``"PA"``, ``"CLI"``, ``"CRET"``.
     time_h
         Time after injection.
     metadata

@@ -229,20 +229,24 @@ def relaxation_times(tissue: str, field_T: float) -> tuple[float, float]:
     return float(T1), float(T2)
 
 
-#: Wavelengths [nm] of the absorption table below.
-NIR_WAVELENGTHS_NM = (650.0, 700.0, 750.0, 800.0, 850.0, 900.0)
+#: Wavelengths [nm] of the absorption table below (450-600 nm added for CRET absorption bands;
+#: linear interpolation between 50 nm nodes smooths the haemoglobin Q bands, approximate).
+NIR_WAVELENGTHS_NM = (450.0, 500.0, 550.0, 600.0, 650.0, 700.0, 750.0, 800.0, 850.0, 900.0)
 # Molar extinction (cm^-1/M) of HbO2 and Hb: S. Prahl, "Optical absorption of hemoglobin",
 # omlc.org (1999), compiled from Gratzer and Kollias.
-_EPS_HBO2 = (368.0, 290.0, 518.0, 816.0, 1058.0, 1198.0)
-_EPS_HB = (3750.12, 1794.28, 1405.24, 761.72, 691.32, 761.84)
-# Water mu_a [1/cm]: Hale & Querry, Appl Opt 1973;12:555.
-_MUA_WATER = (0.0034, 0.0060, 0.026, 0.020, 0.043, 0.068)
+_EPS_HBO2 = (62816.0, 20932.8, 43016.0, 3200.0, 368.0, 290.0, 518.0, 816.0, 1058.0, 1198.0)
+_EPS_HB = (103292.0, 20035.2, 53412.0, 14677.2, 3750.12, 1794.28, 1405.24, 761.72, 691.32,
+           761.84)
+# Water mu_a [1/cm]: 650-900 nm Hale & Querry, Appl Opt 1973;12:555; 450-600 nm Pope & Fry,
+# Appl Opt 1997;36:8710 (rounded; < 0.003 1/cm, negligible next to blood there).
+_MUA_WATER = (0.0001, 0.0002, 0.0006, 0.0022, 0.0034, 0.0060, 0.026, 0.020, 0.043, 0.068)
 _HB_MOLAR = 150.0 / 64500.0  # whole blood: 150 g/L haemoglobin, 64,500 g/mol (Prahl)
 _SO2 = 0.75  # mixed arterio-venous saturation used by Jacques 2013 for generic tissue
 
 
 def optical_properties(tissue: str, wavelength_nm: float) -> tuple[float, float]:
-    """NIR absorption and reduced scattering (mu_a, mu_s') [1/cm] of a tissue (Jacques 2013).
+    """Absorption and reduced scattering (mu_a, mu_s') [1/cm] of a tissue, 450-900 nm
+    (Jacques 2013: blood + water absorption, power-law scattering).
 
     Examples
     --------
@@ -252,7 +256,7 @@ def optical_properties(tissue: str, wavelength_nm: float) -> tuple[float, float]
     """
     lo, hi = NIR_WAVELENGTHS_NM[0], NIR_WAVELENGTHS_NM[-1]
     if not lo <= wavelength_nm <= hi:
-        raise DesignError(f"wavelength: {wavelength_nm:g} nm is outside the NIR table "
+        raise DesignError(f"wavelength: {wavelength_nm:g} nm is outside the optical table "
                           f"({lo:g}-{hi:g} nm); give an excitation/emission wavelength in range")
     t = TISSUES[tissue]
     eps_o = np.interp(wavelength_nm, NIR_WAVELENGTHS_NM, _EPS_HBO2)
