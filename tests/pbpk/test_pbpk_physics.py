@@ -28,11 +28,40 @@ def test_larger_particles_shift_to_spleen(checks):
     assert checks["50 -> 400 nm (PEG)"]["passed"]
 
 
-@pytest.mark.xfail(strict=True, reason="measured DE24 2.26 %ID, DE168 2.08 (0.2 g s.c. "
-                   "tumour; 3.35 before the perfused-fraction correction): still ~1.5-7x above "
-                   "the 0.3-1.5 %ID window; see docs/pbpk.md")
 def test_epr_delivery_of_100nm_peg_in_range(checks):
-    assert checks["100 nm PEG (s.c. 0.2 g)"]["passed"]
+    # was DE24 2.26 / DE168 2.08 %ID before the perivascular layer and transcytosis split;
+    # measured now DE24 0.40, DE168 0.12 %ID (window 0.3-1.5 from Wilhelm et al. 2016)
+    assert checks["100 nm PEG (s.c. 0.2 g)"]["passed"], checks["100 nm PEG (s.c. 0.2 g)"]
+
+
+def test_perivascular_fraction_shrinks_with_size_and_is_bounded():
+    from nanotwin.pbpk.parameters import F_PERF_TUMOR, perivascular_fraction
+
+    sizes = [2.0, 5.0, 10.0, 30.0, 100.0, 300.0]
+    phi = [perivascular_fraction(d) for d in sizes]
+    assert all(a >= b for a, b in zip(phi, phi[1:], strict=False))
+    assert all(0.0 < x <= F_PERF_TUMOR for x in phi)
+    # 5 um layer (Dreher 2006, 54 nm) times the perfused vessel surface 0.5 * 200 cm^2/cm^3
+    assert perivascular_fraction(54.0) == pytest.approx(F_PERF_TUMOR * 200.0 * 5e-4)
+
+
+def test_blocking_occupies_receptors():
+    from nanotwin.pbpk import build_parameters
+
+    base = {"name": "rgd", "nanoparticle": {
+        "platform": "gold", "hydrodynamic_diameter": 30.0,
+        "ligands": [{"name": "cRGD", "kind": "peptide", "target": "avb3",
+                     "copies_per_particle": 100, "kd": 200.0}]},
+        "subject": {"species": "mouse", "tumor": {"model": "U87MG", "mass": 0.2}}}
+    free = build_parameters(base, canonical_numbers=True)
+    blk = build_parameters({**base, "administration": {"blocking": True}},
+                           canonical_numbers=True)
+    f_free = 200.0 / (200.0 + 1e4)  # Kd / (Kd + 10 uM free ligand)
+    # blocked receptors are neither bindable nor part of the capacity
+    assert blk.k_on_tumor == pytest.approx(free.k_on_tumor * f_free)
+    assert blk.N_bind_cap == pytest.approx(free.N_bind_cap * f_free)
+    # fewer free neighbours -> weaker avidity -> faster multivalent unbinding
+    assert blk.k_off_tumor > 100 * free.k_off_tumor
 
 
 def test_blocking_lowers_targeted_tumor_uptake():
@@ -52,7 +81,8 @@ def test_blocking_lowers_targeted_tumor_uptake():
     blk = simulate(load_design(blocked, canonical_numbers=True), times=t)
     u_free = float(free["pct_id"].sel(organ="tumor", time=24.0))
     u_blk = float(blk["pct_id"].sel(organ="tumor", time=24.0))
-    assert u_blk < 0.9 * u_free
+    # Cheng et al. 2014 report 3x (7.9 vs 2.6 %ID/g); the model must at least halve uptake
+    assert u_blk < 0.5 * u_free
 
 
 def test_lin_structure_regression_first_datasets(shared_data):
@@ -78,14 +108,20 @@ def test_tumor_exchange_is_anchored_to_yuan_permeability():
     from nanotwin.pbpk import build_parameters
     from nanotwin.pbpk.parameters import F_PERF_TUMOR
 
-    design = {"name": "lipo90", "nanoparticle": {"platform": "liposome",
-              "hydrodynamic_diameter": 90.0},
-              "subject": {"species": "mouse", "tumor": {"model": "LS174T", "mass": 0.2}}}
-    p = build_parameters(design, canonical_numbers=True)
+    def ps(d):
+        design = {"name": "lipo", "nanoparticle": {"platform": "liposome",
+                  "hydrodynamic_diameter": d},
+                  "subject": {"species": "mouse", "tumor": {"model": "LS174T", "mass": 0.2}}}
+        return build_parameters(design, canonical_numbers=True)
+
+    p = ps(90.0)
     # PS = f_perf * P * S/V * V_t with P = 3.4e-8 cm/s (Yuan 1995), S/V = 200 cm^2/cm^3
     expected = F_PERF_TUMOR * 3.4e-8 * 200.0 * p.V_t_tumor * 3600.0
     assert p.PS_tumor == pytest.approx(expected, rel=1e-9)
     assert 0.3 <= F_PERF_TUMOR <= 0.7
+    # active transcytosis (97 %, Sindhwani 2020) makes the size dependence weak: 30 nm at
+    # most ~1.5x the 90 nm value (pore diffusion alone would give ~5x)
+    assert 1.0 < ps(30.0).PS_tumor / p.PS_tumor < 1.5
 
 
 def test_lin_structure_is_linear_in_dose():

@@ -36,11 +36,22 @@ Handbook) and Renkin's hindrance ``H = (1-l)^2 (1 - 2.104 l + 2.09 l^3 - 0.95 l^
   Commun 2013;4:2516; transient closure of ~9 % of vessels, Trotter et al., Int J Radiat Oncol
   Biol Phys 1989;16:931). The whole-tumour exchange is therefore ``PS = f_perf * P(d) * S/V * V``
   with ``f_perf = 0.5``, the central value of that 0.3-0.7 range (approximate: it varies with
-  tumour model and size). The same fraction scales what particles can reach within days: the
-  receptor pool (``N_bind_cap``) and the tumour-associated macrophages (``N_cap_tumor``). Tumour
-  interstitial fluid pressure is close to microvascular pressure except at the rim (Boucher &
-  Jain, Cancer Res 1992;52:5110), so transvascular convection is neglected and exchange is
-  diffusive (pore theory) only.
+  tumour model and size). Size dependence of P: up to 97 % of nanoparticles enter tumours by
+  active transcytosis through endothelial cells, not through inter-endothelial gaps (Sindhwani
+  et al., Nat Mater 2020;19:566), so ``P(d) = P_90 * (0.97 + 0.03 * DH(d) / DH(90 nm))`` with
+  ``DH = D * H(r/250 nm)`` for the gap (pore) share -- the measured 90 nm value, weakly size
+  dependent, instead of the ~5x rise from 90 to 30 nm that pure pore diffusion would give.
+  Tumour interstitial fluid pressure is close to microvascular pressure except at the rim
+  (Boucher & Jain, Cancer Res 1992;52:5110), so transvascular convection is neglected.
+  *Perivascular layer.* Extravasated particles stay close to the vessels they left: 2 MDa
+  dextran (d ~ 54 nm) within ~5 um of the vessel wall, small dextrans further (Dreher et al.,
+  J Natl Cancer Inst 2006;98:335); Stealth liposomes stay perivascular (Yuan et al., Cancer Res
+  1994;54:3352). With the diffusive scaling ``L(d) = 5 um * sqrt(54 nm / d)`` the reachable
+  tissue is ``phi = f_perf * S/V * L(d)`` of the tumour (at most ``f_perf``;
+  :func:`perivascular_fraction`): 3.7 % for 100 nm, 6.7 % for 30 nm. The particle-accessible
+  interstitial volume (``f_is_tumor = 0.40 * phi``), the receptor pool (``N_bind_cap``) and
+  the tumour-associated macrophages (``N_cap_tumor``) are those of this layer. The layer
+  thickness is a 30-min measurement; over days particles may spread further (approximate).
 
 *Lymph.* Interstitium -> venous blood at 0.2 % of the organ's plasma flow (Shah & Betts,
 J Pharmacokinet Pharmacodyn 2012;39:67); none from tumour (non-functional intratumoural
@@ -83,8 +94,10 @@ the receptor concentration of 1e5 receptors per cell and 2e8 cells per mL; multi
 ``k_off_eff = k_off * (Kd / (Kd + C_eff))^(n_b - 1)`` with ``n_b = min(copies, 3)`` bonds and
 effective local receptor concentration C_eff = 100 uM (Mammen, Choi & Whitesides, Angew Chem
 Int Ed 1998;37:2754); internalisation 0.2/h (Thurber et al. 2008: 1e-5-1e-4 /s). Binding
-capacity in particles: receptors / n_b. Blocking (excess free ligand, 10 uM) leaves a free
-receptor fraction ``Kd / (Kd + 10 uM)``.
+capacity in particles: receptors of the perivascular layer / n_b. Blocking (excess free ligand,
+10 uM) leaves a free receptor fraction ``f_free = Kd / (Kd + 10 uM)``: it scales the binding rate,
+the binding capacity (occupied receptors cannot take a particle) and the neighbour concentration
+of the avidity term (``C_eff * f_free``: further bonds need free neighbours).
 
 *Dose.* ``N_dose`` = ``administration.particle_number`` or ``dose_mg_per_kg * BW / m_p`` with
 ``m_p = rho * pi d^3 / 6`` (rho: design density, else the catalog platform core density, else
@@ -116,7 +129,8 @@ from nanotwin.pbpk.physiology import TISSUES, physiology, tumor_mass_g
 from nanotwin.pbpk.radiometal import FREE_ORGANS, FREE_POOLS, free_ion_model
 
 __all__ = ["PBPKParameters", "build_parameters", "parameter_names", "stack_parameters",
-           "recognition_factor", "renkin_hindrance", "stokes_einstein_cm2_s", "sieving"]
+           "recognition_factor", "perivascular_fraction", "renkin_hindrance",
+           "stokes_einstein_cm2_s", "sieving"]
 
 # --- physical constants and literature values (sources in the module docstring) -------------
 K_B = 1.380649e-23  # J/K
@@ -134,6 +148,11 @@ R_MARROW, EPS_MARROW = 40.0, 0.01
 R_BBB = 0.7
 R_TUMOR, P_LIPO90, S_TUMOR = 250.0, 3.4e-8, 200.0  # nm, cm/s, cm^2/cm^3
 F_PERF_TUMOR = 0.5  # perfused fraction of an s.c. tumour, centre of 0.3-0.7 (module docstring)
+F_ACTIVE_TUMOR = 0.97  # share of tumour entry by active transcytosis (Sindhwani et al. 2020)
+# perivascular penetration of extravasated particles (Dreher et al., J Natl Cancer Inst
+# 2006;98:335): ~5 um from the vessel wall for 2 MDa dextran (hydrodynamic diameter ~54 nm,
+# Armstrong et al., Biophys J 2004;87:4259: R_h 27 nm); diffusive scaling L ~ D^0.5 ~ d^-0.5
+L_PEN_REF_CM, D_PEN_REF_NM = 5.0e-4, 54.0
 R_SLIT = 250.0  # nm, splenic interendothelial slits
 F_OPEN_SPLEEN = 0.1
 LYMPH_FRACTION = 0.002
@@ -196,6 +215,27 @@ def sieving(d_nm: Any) -> Any:
     """
     x = (np.asarray(d_nm, dtype=float) - D50_RENAL) / W_RENAL
     return 0.5 * (1.0 - np.tanh(0.5 * x))  # = 1 / (1 + exp(x)), overflow-free
+
+
+def perivascular_fraction(d_nm: float) -> float:
+    """Fraction of a tumour's volume that extravasated particles of diameter ``d_nm`` reach.
+
+    Particles leave perfused vessels and stay in a perivascular layer of thickness
+    ``L(d) = 5 um * sqrt(54 nm / d)`` (Dreher et al., J Natl Cancer Inst 2006;98:335: 2 MDa
+    dextran, d ~ 54 nm, stayed within ~5 um of the vessel wall, small dextrans went further;
+    liposomes stay perivascular, Yuan et al., Cancer Res 1994;54:3352); the layer volume is
+    ``f_perf * S/V * L`` of the tumour (perfused vessel surface times thickness), at most 1.
+
+    Examples
+    --------
+    >>> round(perivascular_fraction(100.0), 4)
+    0.0367
+    >>> perivascular_fraction(0.5)
+    0.5
+    """
+    L_cm = L_PEN_REF_CM * math.sqrt(D_PEN_REF_NM / max(float(d_nm), 1e-3))
+    # at most the perfused share of the tumour (the unperfused part is not reached)
+    return min(F_PERF_TUMOR * S_TUMOR * L_cm, F_PERF_TUMOR)
 
 
 def recognition_factor(nanoparticle: Any) -> float:
@@ -572,7 +612,11 @@ def build_parameters(design: Any, species: str | None = None,
         elif o == "brain":
             ps = D * apl_small * float(renkin_hindrance(r, R_BBB))
         elif o == "tumor":
-            ps = F_PERF_TUMOR * D * S_TUMOR * eps_dx_tumor * float(renkin_hindrance(r, R_TUMOR))
+            # measured 90 nm permeability split into active transcytosis (size-independent
+            # here) and diffusion through inter-endothelial gaps (pore theory, D(d) H(d))
+            p_gap = D * eps_dx_tumor * float(renkin_hindrance(r, R_TUMOR))
+            ps = F_PERF_TUMOR * S_TUMOR * (F_ACTIVE_TUMOR * P_LIPO90 +
+                                           (1.0 - F_ACTIVE_TUMOR) * p_gap)
         else:  # spleen: handled by the open circulation below
             ps = 0.0
         v[f"PS_{o}"] = ps * mass * 3600.0  # cm^3/s/g * g -> mL/h
@@ -605,9 +649,13 @@ def build_parameters(design: Any, species: str | None = None,
     v["K_max_spleen"] = k_from_E(E_pass, cord_flow, v["V_t_spleen"] * v["f_is_spleen"])
     v["K_max_tumor"] = min(K_TAM0 * R, 10.0 * K_TAM0)
     per_cell = A_MEM_NM2 / (math.pi * d * d)
+    # the tumour tissue a particle reaches: the perivascular layer of perfused vessels
+    phi_acc = perivascular_fraction(d)
+    # particle-accessible interstitial fluid of the tumour (the tumour_t compartment)
+    v["f_is_tumor"] = ph.interstitial_fraction["tumor"] * phi_acc
     for o in PC_ORGANS:
         v[f"K_release_{o}"] = K_RELEASE[o]
-        f_reach = F_PERF_TUMOR if o == "tumor" else 1.0  # reachable TAMs: perfused tissue
+        f_reach = phi_acc if o == "tumor" else 1.0  # reachable TAMs: perivascular layer
         v[f"N_cap_{o}"] = max(f_reach * MACROPHAGES_PER_G[o] * v[f"V_{o}"] * per_cell, 1.0)
     # --- excretion
     v["CL_urine"] = ph.gfr * float(sieving(d))
@@ -618,14 +666,20 @@ def build_parameters(design: Any, species: str | None = None,
     if ligs:
         lig = min(ligs, key=lambda lg: lg.kd)
         n_b = min(lig.copies_per_particle, 3.0)
+        # receptor concentration in the interstitial fluid next to the cells (local: the
+        # tissue's whole interstitial fraction, not the particle-accessible share)
         receptors_M = RECEPTORS_PER_CELL * CELLS_PER_ML / AVOGADRO * 1000.0 / \
-            v["f_is_tumor"]
-        k_on = K_ON * receptors_M * 3600.0
-        if design.administration.blocking:
-            k_on *= lig.kd / (lig.kd + C_BLOCK_NM)
-        k_off = lig.kd * 1e-9 * K_ON * 3600.0 * (lig.kd / (lig.kd + C_EFF_NM)) ** (n_b - 1)
+            ph.interstitial_fraction["tumor"]
+        # free receptor fraction: co-injected excess free ligand occupies Kd/(Kd + C) of them
+        f_free = lig.kd / (lig.kd + C_BLOCK_NM) if design.administration.blocking else 1.0
+        k_on = K_ON * receptors_M * f_free * 3600.0
+        # avidity: further bonds form with the FREE neighbouring receptors only
+        c_eff = C_EFF_NM * f_free
+        k_off = lig.kd * 1e-9 * K_ON * 3600.0 * (lig.kd / (lig.kd + c_eff)) ** (n_b - 1)
         v["k_on_tumor"], v["k_off_tumor"], v["k_int_tumor"] = k_on, k_off, K_INT
-        v["N_bind_cap"] = F_PERF_TUMOR * RECEPTORS_PER_CELL * CELLS_PER_ML * v["V_tumor"] / n_b
+        # capacity: free receptors on the cells of the reachable perivascular layer
+        v["N_bind_cap"] = max(phi_acc * f_free * RECEPTORS_PER_CELL * CELLS_PER_ML *
+                              v["V_tumor"] / n_b, 1.0)
     else:
         v["k_on_tumor"] = v["k_off_tumor"] = v["k_int_tumor"] = 0.0
         v["N_bind_cap"] = 1.0
