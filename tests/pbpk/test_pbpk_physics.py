@@ -156,3 +156,45 @@ def test_cli_simulate_and_export(tmp_path):
     path.write_text(yaml.safe_dump({**design, "administration": {"route": "oral"}}))
     res = runner.invoke(app, ["simulate", str(path)])
     assert res.exit_code == 2 and "administration.route" in res.output
+
+
+def test_tumor_uptake_breakdown_fluxes_balance_the_tumor_states():
+    from nanotwin.pbpk.validation import tumor_uptake_breakdown
+
+    design = {"name": "rgd", "nanoparticle": {
+        "platform": "gold", "hydrodynamic_diameter": "30 nm",
+        "coating": {"peg": {"molecular_weight": "5 kDa"}},
+        "ligands": [{"name": "cRGD", "kind": "peptide", "target": "avb3",
+                     "copies_per_particle": 100, "kd": "200 nM"}]},
+        "subject": {"species": "mouse", "tumor": {"model": "U87MG", "mass": "0.2 g"}}}
+    out = tumor_uptake_breakdown(design, times=[24.0])
+    f = {k: v["0-24h"] for k, v in out["tumor_flux_pct_id"].items()}
+    st = {k: v[0] for k, v in out["tumor_states"].items()}
+    # every tumour sub-compartment at 24 h = what flowed in minus what flowed out (the
+    # integrals are trapezoids: tolerance 0.5 % of the extravasated amount)
+    tol = 0.005 * f["extravasation"]
+    assert st["tumor_t"] == pytest.approx(
+        f["extravasation"] - f["back_diffusion"] - f["tam_uptake"] + f["tam_release"] -
+        f["binding"] + f["unbinding"], abs=tol)
+    assert st["tumor_int"] == pytest.approx(f["internalisation"], abs=tol)
+    assert st["tumor_pc"] == pytest.approx(f["tam_uptake"] - f["tam_release"], abs=tol)
+    assert st["tumor_bound"] == pytest.approx(
+        f["binding"] - f["unbinding"] - f["internalisation"], abs=tol)
+    assert 1.0 < out["blood_t_half_h"]["4-24h"] < 100.0
+    assert out["organ_pct_id"]["tumor"][0] == pytest.approx(sum(st.values()), rel=1e-9)
+
+
+def test_cli_pbpk_diagnose(tmp_path):
+    import yaml
+    from typer.testing import CliRunner
+
+    from nanotwin.cli import app
+
+    design = {"name": "peg", "nanoparticle": {"platform": "liposome",
+              "hydrodynamic_diameter": "100 nm", "coating": {"peg": {"molecular_weight": "2 kDa"}}},
+              "subject": {"species": "mouse", "tumor": {"model": "4T1", "mass": "0.2 g"}}}
+    path = tmp_path / "d.yaml"
+    path.write_text(yaml.safe_dump(design))
+    res = CliRunner().invoke(app, ["validation", "pbpk-diagnose", str(path)])
+    assert res.exit_code == 0, res.output
+    assert "extravasation" in res.output and "half-life" in res.output

@@ -1,4 +1,4 @@
-"""Commands ``nanotwin simulate``, ``nanotwin export-sbml`` and ``nanotwin validation pbpk``."""
+"""Commands ``nanotwin simulate``, ``export-sbml``, ``validation pbpk`` and ``pbpk-diagnose``."""
 
 from __future__ import annotations
 
@@ -150,6 +150,41 @@ def register(app: typer.Typer) -> None:
         for r in example_probes():
             t.add_row(r["example"], f"{r['time_h']:g}", f"{r['reported']:.3g}",
                       f"{r['predicted']:.3g}", f"{r['log10_ratio']:+.2f}")
+        con.print(t)
+
+
+    @group.command("pbpk-diagnose")
+    @handle_errors
+    def validation_pbpk_diagnose(
+        design: Path = typer.Argument(..., help="Design file (YAML/JSON)."),
+        species: str = typer.Option(None, "--species", help="mouse, rat or human."),
+    ) -> None:
+        """Per-organ %ID, blood half-life and the tumour uptake flux terms of one design."""
+        from rich.console import Console
+        from rich.table import Table
+
+        from nanotwin.pbpk.validation import tumor_uptake_breakdown
+
+        out = tumor_uptake_breakdown(str(design), species=species)
+        con = Console()
+        times = out["times"]
+        t = Table(title="%ID (organ blood included)")
+        t.add_column("organ")
+        for x in times:
+            t.add_column(f"{x:g} h")
+        rows = {**out["organ_pct_id"], "all blood": out["blood_total_pct_id"],
+                **out["tumor_states"]}
+        for o, vals in rows.items():
+            t.add_row(o, *(f"{v:.3g}" for v in vals))
+        con.print(t)
+        half = ", ".join(f"{k} {v:.1f} h" for k, v in out["blood_t_half_h"].items())
+        con.print(f"blood half-life (all blood): {half}; tumour mass "
+                  f"{out['tumor_mass_g']:.3g} g")
+        t = Table(title="Tumour flux terms (%ID moved)")
+        for col in ("term", "0-24 h", "0-168 h"):
+            t.add_column(col)
+        for k, v in out["tumor_flux_pct_id"].items():
+            t.add_row(k, f"{v['0-24h']:.3g}", f"{v['0-168h']:.3g}")
         con.print(t)
 
 
