@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["symbolic_lu", "rodas_edges"]
+__all__ = ["symbolic_lu", "rodas_edges", "tableau"]
 
 
 def symbolic_lu(pattern: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -106,26 +106,108 @@ def _rhs_lanes(t, y, k, src, dst, satpos, sat_state, sc, g_rows, g_cols, gc, kd,
             dy[r, ln] += gc[g, ln] * y[c, ln] * ex[ln]
 
 
+def tableau(method: str) -> tuple:
+    """Coefficients of a stiffly accurate Rosenbrock method with dense output.
+
+    ``"rodas5p"``: Steinebach G. (2023), Construction of Rosenbrock-Wanner method Rodas5P and
+    numerical benchmarks within the Julia Differential Equations package, BIT Numer. Math. 63:27
+    (doi:10.1007/s10543-023-00967-x): 8 stages, order 5(4), L-stable, dense output of order 4;
+    coefficients as published with OrdinaryDiffEq.jl (``Rodas5PTableau``).
+    ``"rodas4"``: Hairer & Wanner (1996), Solving ODEs II, Sec. IV.7 (Fortran RODAS, METH=1):
+    6 stages, order 4(3), dense output of order 3.
+
+    Returns ``gamma, A, C, c, d, H, n_full, err_exp``: stages ``i < n_full`` start from
+    ``y + sum_j A[i, j] K_j``; later stages add the previous increment (stiffly accurate
+    form); ``C`` is divided by h in the stage right-hand sides; ``H`` (3, s) gives the dense
+    output ``(1-s) y0 + s (y1 + (1-s) (H0 K + s (H1 K + s H2 K)))``; ``err_exp`` is
+    1/(order of the embedded method + 1).
+
+    Examples
+    --------
+    >>> gam, A, C, c, d, H, n_full, q = tableau("rodas5p")
+    >>> A.shape, n_full, round(q, 3)
+    ((8, 8), 6, 0.2)
+    """
+    if method == "rodas5p":
+        s, n_full, gam, q = 8, 6, 0.21193756319429014, 1.0 / 5.0
+        a = [[3.0],
+             [2.849394379747939, 0.45842242204463923],
+             [-6.954028509809101, 2.489845061869568, -10.358996098473584],
+             [2.8029986275628964, 0.5072464736228206, -0.3988312541770524,
+              -0.04721187230404641],
+             [-7.502846399306121, 2.561846144803919, -11.627539656261098,
+              -0.18268767659942256, 0.030198172008377946]]
+        cm = [[-14.155112264123755],
+              [-17.97296035885952, -2.859693295451294],
+              [147.12150275711716, -1.41221402718213, 71.68940251302358],
+              [165.43517024871676, -0.4592823456491126, 42.90938336958603, -5.961986721573306],
+              [24.854864614690072, -3.0009227002832186, 47.4931110020768, 5.5814197821558125,
+               -0.6610691825249471],
+              [30.91273214028599, -3.1208243349937974, 77.79954646070892, 34.28646028294783,
+               -19.097331116725623, -28.087943162872662],
+              [37.80277123390563, -3.2571969029072276, 112.26918849496327, 66.9347231244047,
+               -40.06618937091002, -54.66780262877968, -9.48861652309627]]
+        c = [0.0, 0.6358126895828704, 0.4095798393397535, 0.9769306725060716,
+             0.4288403609558664, 1.0, 1.0, 1.0]
+        d = [0.21193756319429014, -0.42387512638858027, -0.3384627126235924,
+             1.8046452872882734, 2.325825639765069, 0.0, 0.0, 0.0]
+        h = [[25.948786856663858, -2.5579724845846235, 10.433815404888879, -2.3679251022685204,
+              0.524948541321073, 1.1241088310450404, 0.4272876194431874, -0.17202221070155493],
+             [-9.91568850695171, -0.9689944594115154, 3.0438037242978453, -24.495224566215796,
+              20.176138334709044, 15.98066361424651, -6.789040303419874, -6.710236069923372],
+             [11.419903575922262, 2.8879645146136994, 72.92137995996029, 80.12511834622643,
+              -52.072871366152654, -59.78993625266729, -0.15582684282751913,
+              4.883087185713722]]
+    elif method == "rodas4":
+        s, n_full, gam, q = 6, 5, 0.25, 1.0 / 4.0
+        a = [[1.544],
+             [0.9466785280815826, 0.2557011698983284],
+             [3.314825187068521, 2.896124015972201, 0.9986419139977817],
+             [1.221224509226641, 6.019134481288629, 12.53708332932087, -0.6878860361058950]]
+        cm = [[-5.6688],
+              [-2.430093356833875, -0.2063599157091915],
+              [-0.1073529058151375, -9.594562251023355, -20.47028614809616],
+              [7.496443313967647, -10.24680431464352, -33.99990352819905, 11.70890893206160],
+              [8.083246795921522, -7.981132988064893, -31.52159432874371, 16.31930543123136,
+               -6.058818238834054]]
+        c = [0.0, 0.386, 0.21, 0.63, 1.0, 1.0]
+        d = [0.25, -0.1043, 0.1035, -0.0362000000000000023, 0.0, 0.0]
+        h = [[10.12623508344586, -7.487995877610167, -34.80091861555747, -7.992771707568823,
+              1.025137723295662, 0.0],
+             [-0.6762803392801253, 6.087714651680015, 16.43084320892478, 24.76722511418386,
+              -6.594389125716872, 0.0],
+             [0.0] * 6]
+    else:
+        raise ValueError(f"method: unknown {method!r}; use 'rodas5p' or 'rodas4'")
+    A = np.zeros((s, s))
+    for i, row in enumerate(a):
+        A[i + 1, :len(row)] = row
+    C = np.zeros((s, s))
+    for i, row in enumerate(cm):
+        C[i + 1, :len(row)] = row
+    return (gam, A, C, np.asarray(c), np.asarray(d), np.asarray(h), n_full, q)
+
+
 @njit(parallel=True, cache=True, fastmath=_FM)
 def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
                 y0, t_end, times, W_ptr, W_idx, W_val, rate_id, rates, rtol, atol,
                 rows_ptr, rows_idx, cols_ptr, cols_idx, Sp,
                 js_ss, js_ds, ss_src, ss_dst, gs, diag, nslots, keep, block, lanes,
+                gam, A, C, cc, dcf, H, n_full, err_exp, h0S,
                 out, auc, tia, n_steps, n_rej, ok_flag):  # pragma: no cover - jit
-    """RODAS4 (Hairer & Wanner 1996) for an edge-form PBPK model, many subjects in parallel.
+    """Stiffly accurate Rosenbrock method (:func:`tableau`) for an edge-form PBPK model.
 
-    Per-subject inputs are ``kS`` (B, E), ``scS`` (B, n_sat), ``gcS`` (B, n_g), ``kdS`` (B,) and
-    ``rates`` (B, n_rates). Blocks of subjects run in parallel (prange); inside a block
-    ``lanes`` subjects are integrated together and every arithmetic loop runs over the lanes.
-    Each lane has its own time, step size and accept/reject decision (Hairer's controller).
-    Per step: analytic
-    Jacobian into sparse slots, sparse LU of I/(h gamma) - J in the minimum-degree order (no
-    pivoting: column diagonally dominant compartmental matrix), six stages, dense output of the
-    outputs ``z = W y`` at ``times`` (when ``keep``), exact step integrals of ``z`` (AUC) and
-    8-point Gauss-Legendre step integrals of ``z exp(-rate t)`` (TIA), with a tail after
-    ``t_end`` by the rate alone. Subjects are taken from a queue per block of ``block``
-    subjects: a lane that finishes loads the next subject at once, so lanes never wait for the
-    slowest subject of a group.
+    Per-subject inputs are ``kS`` (B, E), ``scS`` (B, n_sat), ``gcS`` (B, n_g), ``kdS`` (B,),
+    ``rates`` (B, n_rates) and the initial step sizes ``h0S`` (B,). Blocks of subjects run in
+    parallel (prange); inside a block ``lanes`` subjects are integrated together and every
+    arithmetic loop runs over the lanes. Each lane has its own time, step size and
+    accept/reject decision (Hairer's controller). Per step: analytic Jacobian into sparse
+    slots, sparse LU of I/(h gamma) - J in the minimum-degree order (no pivoting: column
+    diagonally dominant compartmental matrix), the stages, dense output of the outputs
+    ``z = W y`` at ``times`` (when ``keep``), exact step integrals of ``z`` (AUC) and 8-point
+    Gauss-Legendre step integrals of ``z exp(-rate t)`` (TIA), with a tail after ``t_end`` by
+    the rate alone. Subjects are taken from a queue per block of ``block`` subjects: a lane
+    that finishes loads the next subject at once, so lanes never wait for the slowest subject.
     """
     B = kS.shape[0]
     L = lanes
@@ -137,28 +219,7 @@ def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
     n_e = kS.shape[1]
     n_s = scS.shape[1]
     n_g = gcS.shape[1]
-    gam = 0.25
-    cc = np.array([0.0, 0.386, 0.21, 0.63, 1.0, 1.0])
-    dcf = np.array([0.25, -0.1043, 0.1035, -0.0362000000000000023, 0.0, 0.0])
-    A = np.zeros((6, 5))
-    A[1, 0] = 1.544
-    A[2, 0], A[2, 1] = 0.9466785280815826, 0.2557011698983284
-    A[3, 0], A[3, 1], A[3, 2] = 3.314825187068521, 2.896124015972201, 0.9986419139977817
-    A[4, 0], A[4, 1], A[4, 2], A[4, 3] = (1.221224509226641, 6.019134481288629,
-                                          12.53708332932087, -0.6878860361058950)
-    C = np.zeros((6, 5))
-    C[1, 0] = -5.6688
-    C[2, 0], C[2, 1] = -2.430093356833875, -0.2063599157091915
-    C[3, 0], C[3, 1], C[3, 2] = -0.1073529058151375, -9.594562251023355, -20.47028614809616
-    C[4, 0], C[4, 1], C[4, 2], C[4, 3] = (7.496443313967647, -10.24680431464352,
-                                          -33.99990352819905, 11.70890893206160)
-    C[5, 0], C[5, 1], C[5, 2], C[5, 3], C[5, 4] = (8.083246795921522, -7.981132988064893,
-                                                   -31.52159432874371, 16.31930543123136,
-                                                   -6.058818238834054)
-    H2 = np.array([10.12623508344586, -7.487995877610167, -34.80091861555747,
-                   -7.992771707568823, 1.025137723295662])
-    H3 = np.array([-0.6762803392801253, 6.087714651680015, 16.43084320892478,
-                   24.76722511418386, -6.594389125716872])
+    ns = A.shape[0]
     glx = np.array([0.019855071751231856, 0.10166676129318664, 0.2372337950418355,
                     0.4082826787521751, 0.5917173212478249, 0.7627662049581645,
                     0.8983332387068134, 0.9801449282487681])
@@ -176,19 +237,16 @@ def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
         sid = np.full(L, -1, dtype=np.int64)
         y = np.zeros((n, L))
         f0 = np.empty((n, L))
-        Jv = np.zeros((nslots, L))
         Jlin = np.zeros((nslots, L))
         Ev = np.zeros((nslots, L))
-        K = np.zeros((6, n, L))
+        K = np.zeros((ns, n, L))
         ys = np.empty((n, L))
-        y5 = np.empty((n, L))
         fs = np.empty((n, L))
         ft = np.empty((n, L))
         r = np.empty((n, L))
         dinv = np.empty((n, L))
-        x = np.empty((n, L))
         ynew = np.empty((n, L))
-        zc = np.empty((4, n_out, L))
+        zc = np.empty((5, n_out, L))
         piv = np.empty(L)
         m = np.empty(L)
         t = np.full(L, t_end)
@@ -247,14 +305,15 @@ def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
                         rt[q, ln] = rates[b, q]
                     for i in range(n):
                         y[i, ln] = y0[i]
+                    # constant (linear-edge) part of -J, kept once per subject
                     for q in range(nslots):
                         Jlin[q, ln] = 0.0
                     for e in range(n_e):
                         if satpos[e] < 0:
-                            Jlin[js_ss[e], ln] -= k[e, ln]
-                            Jlin[js_ds[e], ln] += k[e, ln]
+                            Jlin[js_ss[e], ln] += k[e, ln]
+                            Jlin[js_ds[e], ln] -= k[e, ln]
                     t[ln] = 0.0
-                    h[ln] = 1e-4 * t_end
+                    h[ln] = min(h0S[b], t_end)
                     iout[ln] = 0
                     steps[ln] = 0
                     rej[ln] = 0
@@ -279,10 +338,11 @@ def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
                 fac[ln] = 1.0 / (hs[ln] * gam)
                 ih[ln] = 1.0 / hs[ln]
                 ex[ln] = np.exp(-kd[ln] * t[ln])
-            # analytic Jacobian and df/dt at (t, y): constant part + saturable edges + gains
+            # E = I/(h gamma) - J at (t, y), built directly: constant part, saturable edges,
+            # label gains; df/dt (only the gains depend on t)
             for s_ in range(nslots):
                 for ln in range(L):
-                    Jv[s_, ln] = Jlin[s_, ln]
+                    Ev[s_, ln] = Jlin[s_, ln]
             for e in range(src.shape[0]):
                 s = satpos[e]
                 if s >= 0:
@@ -295,10 +355,10 @@ def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
                     for ln in range(L):
                         keff = k[e, ln] * (1.0 - y[ss, ln] * sc[s, ln])
                         dsat = -k[e, ln] * y[a, ln] * sc[s, ln]
-                        Jv[q1, ln] -= dsat
-                        Jv[q2, ln] += dsat
-                        Jv[j1, ln] -= keff
-                        Jv[j2, ln] += keff
+                        Ev[q1, ln] += dsat
+                        Ev[q2, ln] -= dsat
+                        Ev[j1, ln] += keff
+                        Ev[j2, ln] -= keff
             for i in range(n):
                 for ln in range(L):
                     ft[i, ln] = 0.0
@@ -307,16 +367,13 @@ def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
                 rr_ = g_rows[g]
                 cl = g_cols[g]
                 for ln in range(L):
-                    Jv[q, ln] += gc[g, ln] * ex[ln]
+                    Ev[q, ln] -= gc[g, ln] * ex[ln]
                     ft[rr_, ln] -= kd[ln] * gc[g, ln] * y[cl, ln] * ex[ln]
-            # E = fac I - J and its sparse LU
-            for s_ in range(nslots):
-                for ln in range(L):
-                    Ev[s_, ln] = -Jv[s_, ln]
             for i in range(n):
                 q = diag[i]
                 for ln in range(L):
                     Ev[q, ln] += fac[ln]
+            # sparse LU in place (L below, U above the diagonal; reciprocal pivots in dinv)
             for kk in range(n):
                 pk = Sp[kk, kk]
                 for ln in range(L):
@@ -334,16 +391,16 @@ def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
                         q2 = Sp[kk, j]
                         for ln in range(L):
                             Ev[q1, ln] -= m[ln] * Ev[q2, ln]
-            for st in range(6):
+            for st in range(ns):
                 if st == 0:
                     for i in range(n):
                         for ln in range(L):
                             r[i, ln] = f0[i, ln] + hs[ln] * dcf[0] * ft[i, ln]
                 else:
-                    if st == 5:
+                    if st >= n_full:  # stiffly accurate tail: previous stage value + increment
                         for i in range(n):
                             for ln in range(L):
-                                ys[i, ln] = y5[i, ln] + K[4, i, ln]
+                                ys[i, ln] += K[st - 1, i, ln]
                     else:
                         for i in range(n):
                             for ln in range(L):
@@ -352,23 +409,20 @@ def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
                                 a_ = A[st, j]
                                 for ln in range(L):
                                     ys[i, ln] += a_ * K[j, i, ln]
-                        if st == 4:
-                            for i in range(n):
-                                for ln in range(L):
-                                    y5[i, ln] = ys[i, ln]
                     for ln in range(L):
                         tc[ln] = t[ln] + cc[st] * hs[ln]
                     _rhs_lanes(tc, ys, k, src, dst, satpos, sat_state, sc, g_rows, g_cols, gc,
                                kd, fs)
+                    d_ = dcf[st]
                     for i in range(n):
                         for ln in range(L):
-                            x[i, ln] = 0.0
+                            r[i, ln] = 0.0
                         for j in range(st):
                             c_ = C[st, j]
                             for ln in range(L):
-                                x[i, ln] += c_ * K[j, i, ln]
+                                r[i, ln] += c_ * K[j, i, ln]
                         for ln in range(L):
-                            r[i, ln] = fs[i, ln] + x[i, ln] * ih[ln] + hs[ln] * dcf[st] * ft[i, ln]
+                            r[i, ln] = fs[i, ln] + r[i, ln] * ih[ln] + hs[ln] * d_ * ft[i, ln]
                 # solve (fac I - J) K[st] = r (states are already in the elimination order)
                 for kk in range(n):
                     for ln in range(L):
@@ -389,19 +443,20 @@ def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
                         K[st, kk, ln] *= dinv[kk, ln]
             for ln in range(L):
                 err[ln] = 0.0
+            sl = ns - 1
             for i in range(n):
                 for ln in range(L):
-                    yn = ys[i, ln] + K[5, i, ln]  # ys holds Y6 = Y5 + K5
+                    yn = ys[i, ln] + K[sl, i, ln]  # ys holds the last stage value
                     ynew[i, ln] = yn
                     skv = atol + rtol * max(abs(y[i, ln]), abs(yn))
-                    w = K[5, i, ln] / skv
+                    w = K[sl, i, ln] / skv
                     err[ln] += w * w
             n_acc = 0
             for ln in range(L):
                 e_ = np.sqrt(err[ln] / n)
                 if not np.isfinite(e_):
                     e_ = 1e10
-                fc = max(1.0 / 6.0, min(5.0, max(e_, 1e-12) ** 0.25 / 0.9))
+                fc = max(1.0 / 6.0, min(5.0, max(e_, 1e-12) ** err_exp / 0.9))
                 hnew = hs[ln] / fc
                 acc[ln] = (t[ln] < t_end) and (e_ <= 1.0)
                 accf[ln] = 1.0 if acc[ln] else 0.0
@@ -417,25 +472,29 @@ def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
                     h[ln] = hnew
             if n_acc == 0:
                 continue
-            # dense-output coefficients of the outputs: z0, z1, d2, d3 (Hairer's CONTRO)
+            # dense-output coefficients of the outputs: z0, z1 and the H rows
             for o in range(n_out):
                 for ln in range(L):
                     zc[0, o, ln] = 0.0
                     zc[1, o, ln] = 0.0
                     zc[2, o, ln] = 0.0
                     zc[3, o, ln] = 0.0
+                    zc[4, o, ln] = 0.0
                 for qq in range(W_ptr[o], W_ptr[o + 1]):
                     j = W_idx[qq]
                     w = W_val[qq]
                     for ln in range(L):
                         zc[0, o, ln] += w * y[j, ln]
                         zc[1, o, ln] += w * ynew[j, ln]
-                        zc[2, o, ln] += w * (H2[0] * K[0, j, ln] + H2[1] * K[1, j, ln]
-                                            + H2[2] * K[2, j, ln] + H2[3] * K[3, j, ln]
-                                            + H2[4] * K[4, j, ln])
-                        zc[3, o, ln] += w * (H3[0] * K[0, j, ln] + H3[1] * K[1, j, ln]
-                                            + H3[2] * K[2, j, ln] + H3[3] * K[3, j, ln]
-                                            + H3[4] * K[4, j, ln])
+                    for st in range(ns):
+                        w2 = w * H[0, st]
+                        w3 = w * H[1, st]
+                        w4 = w * H[2, st]
+                        for ln in range(L):
+                            kv = K[st, j, ln]
+                            zc[2, o, ln] += w2 * kv
+                            zc[3, o, ln] += w3 * kv
+                            zc[4, o, ln] += w4 * kv
             for q_ in range(n_rates):
                 for q in range(8):
                     for ln in range(L):
@@ -446,14 +505,15 @@ def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
                 for ln in range(L):
                     auc_l[o, ln] += accf[ln] * hs[ln] * (0.5 * (zc[0, o, ln] + zc[1, o, ln])
                                                          + zc[2, o, ln] / 6.0
-                                                         + zc[3, o, ln] / 12.0)
+                                                         + zc[3, o, ln] / 12.0
+                                                         + zc[4, o, ln] / 20.0)
                 if q_ >= 0:
                     for q in range(8):
                         sv = glx[q]
                         s1 = 1.0 - sv
                         for ln in range(L):
                             zq = s1 * zc[0, o, ln] + sv * (zc[1, o, ln] + s1 * (
-                                zc[2, o, ln] + sv * zc[3, o, ln]))
+                                zc[2, o, ln] + sv * (zc[3, o, ln] + sv * zc[4, o, ln])))
                             tia_l[o, ln] += zq * ewv[q_, q, ln]
             for ln in range(L):
                 if not acc[ln]:
@@ -469,7 +529,8 @@ def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
                         s1 = 1.0 - sv
                         for o in range(n_out):
                             out[b, o, iout[ln]] = s1 * zc[0, o, ln] + sv * (
-                                zc[1, o, ln] + s1 * (zc[2, o, ln] + sv * zc[3, o, ln]))
+                                zc[1, o, ln] + s1 * (zc[2, o, ln] + sv * (
+                                    zc[3, o, ln] + sv * zc[4, o, ln])))
                         iout[ln] += 1
                 for i in range(n):
                     y[i, ln] = ynew[i, ln]

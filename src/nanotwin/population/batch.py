@@ -18,7 +18,8 @@ import numpy as np
 
 from nanotwin.errors import DesignError
 
-__all__ = ["EdgeBatch", "edge_batch", "batch_simulate", "OUTPUT_ORGANS"]
+__all__ = ["EdgeBatch", "edge_batch", "batch_simulate", "edge_rhs", "initial_step",
+           "OUTPUT_ORGANS"]
 
 
 def _organs() -> tuple[str, ...]:
@@ -177,10 +178,70 @@ def _output_matrix(n_states: int) -> tuple[np.ndarray, ...]:
     return ptr, ind, np.ones(ind.size)
 
 
+def edge_rhs(eb: EdgeBatch, t: Any, Y: np.ndarray) -> np.ndarray:
+    """Right-hand side of the edge form for every subject: ``Y`` (B, n) -> dY/dt (B, n).
+
+    ``t`` is a time (h) or one time per subject.
+
+    Same equations as :func:`nanotwin.pbpk.model.rhs` (edge fluxes, saturation, label gains).
+
+    Examples
+    --------
+    >>> from nanotwin.pbpk import build_parameters, demo_design, stack_parameters
+    >>> from nanotwin.pbpk.model import rhs
+    >>> p = build_parameters(demo_design())
+    >>> eb = edge_batch(stack_parameters([p, p]))
+    >>> f = edge_rhs(eb, 0.5, np.tile(eb.y0, (2, 1)))
+    >>> f.shape == (2, eb.n_states), bool(np.allclose(f[1], rhs(0.5, eb.y0, p)))
+    (True, True)
+    """
+    flux = eb.k * Y[:, eb.src]
+    sat = np.flatnonzero(eb.satpos >= 0)
+    j = eb.satpos[sat]
+    flux[:, sat] *= 1.0 - Y[:, eb.sat_state[j]] * eb.sat_scale[:, j]
+    dY = np.zeros_like(Y)
+    np.add.at(dY.T, eb.src, -flux.T)
+    np.add.at(dY.T, eb.dst, flux.T)
+    gain = eb.g_coef * Y[:, eb.g_cols] * np.exp(-eb.k_det * t)[:, None]
+    np.add.at(dY.T, eb.g_rows, gain.T)
+    return dY
+
+
+def initial_step(eb: EdgeBatch, rtol: float, atol: float, t_end: float, order: int) -> np.ndarray:
+    """Starting step size per subject (h), Hairer, Norsett & Wanner, Solving ODEs I, Sec. II.4.
+
+    ``h0 = 0.01 |y0| / |f0|`` (weighted RMS norms), an explicit Euler trial step to estimate
+    the second derivative ``d2``, then ``h1 = (0.01 / max(|f0|, d2))^(1/(order+1))`` and
+    ``min(100 h0, h1)``, capped at ``t_end``.
+
+    Examples
+    --------
+    >>> from nanotwin.pbpk import build_parameters, demo_design, stack_parameters
+    >>> eb = edge_batch(stack_parameters([build_parameters(demo_design())] * 2))
+    >>> h = initial_step(eb, 1e-6, 1e-10, 168.0, 5)
+    >>> h.shape, bool(0 < h[0] < 1e-2)
+    ((2,), True)
+    """
+    Y0 = np.tile(eb.y0, (eb.size, 1))
+    sk = atol + rtol * np.abs(Y0)
+    f0 = edge_rhs(eb, 0.0, Y0)
+    d0 = np.sqrt(np.mean((Y0 / sk) ** 2, axis=1))
+    d1 = np.sqrt(np.mean((f0 / sk) ** 2, axis=1))
+    ok = (d0 >= 1e-5) & (d1 >= 1e-5)
+    h0 = np.where(ok, 0.01 * d0 / np.where(ok, d1, 1.0), 1e-6)
+    f1 = edge_rhs(eb, h0, Y0 + h0[:, None] * f0)
+    d2 = np.sqrt(np.mean(((f1 - f0) / sk) ** 2, axis=1)) / h0
+    dm = np.maximum(d1, d2)
+    big = dm > 1e-15
+    h1 = np.where(big, (0.01 / np.where(big, dm, 1.0)) ** (1.0 / (order + 1)),
+                  np.maximum(1e-6, h0 * 1e-3))
+    return np.minimum(np.minimum(100.0 * h0, h1), t_end)
+
+
 def batch_simulate(params: Any, times: Sequence[float] | np.ndarray, *,
                    outputs: Sequence[str] = ("pct_id", "activity_pct"),
                    keep_time_courses: bool = True, rtol: float = 1e-6,
-                   atol: float = 1e-9) -> Any:
+                   atol: float = 1e-9, method: str = "rodas5p") -> Any:
     """Simulate a batch of PBPK parameter sets at once (numba RODAS4, parallel over subjects).
 
     Parameters
@@ -197,6 +258,9 @@ def batch_simulate(params: Any, times: Sequence[float] | np.ndarray, *,
         ``False`` keeps only the summaries (for very large batches).
     rtol, atol
         Local error tolerances (atol in %ID).
+    method
+        ``"rodas5p"`` (Steinebach 2023, order 5, default) or ``"rodas4"`` (Hairer & Wanner
+        1996, order 4); see :func:`nanotwin.population._kernels.tableau`.
 
     Returns
     -------
@@ -217,6 +281,8 @@ def batch_simulate(params: Any, times: Sequence[float] | np.ndarray, *,
     from nanotwin.population import _kernels as kern
     from nanotwin.results import make_result
 
+    if method not in ("rodas5p", "rodas4"):
+        raise DesignError(f"method: unknown {method!r}; use 'rodas5p' or 'rodas4'")
     bad = set(outputs) - {"pct_id", "activity_pct"}
     if bad:
         raise DesignError(f"outputs: unknown {sorted(bad)}; use 'pct_id' and/or 'activity_pct'")
@@ -243,6 +309,8 @@ def batch_simulate(params: Any, times: Sequence[float] | np.ndarray, *,
 
     L = int(min(kern.LANES, B))
     block = int(max(L, min(2 * L, -(-B // (2 * numba.get_num_threads())))))
+    gam, A, C, cc, dd, H, n_full, q = kern.tableau(method)
+    h0 = initial_step(eb, float(rtol), float(atol), float(t[-1]), 4 if method == "rodas4" else 5)
     old_chunk = numba.set_parallel_chunksize(1)
     c = np.ascontiguousarray
     ip = st["iperm"]  # the kernel works on states relabelled in the elimination order
@@ -253,8 +321,8 @@ def batch_simulate(params: Any, times: Sequence[float] | np.ndarray, *,
                          c(rates), float(rtol), float(atol), st["rows_ptr"], st["rows_idx"],
                          st["cols_ptr"], st["cols_idx"], st["Sp"], st["js_ss"], st["js_ds"],
                          st["ss_src"], st["ss_dst"], st["gs"], st["diag"], st["nslots"],
-                         bool(keep_time_courses), block, L, out, auc, tia,
-                         n_steps, n_rej, ok)
+                         bool(keep_time_courses), block, L, gam, A, C, cc, dd, H, n_full, q,
+                         h0, out, auc, tia, n_steps, n_rej, ok)
     finally:
         numba.set_parallel_chunksize(old_chunk)
     if not ok.all():
@@ -285,5 +353,6 @@ def batch_simulate(params: Any, times: Sequence[float] | np.ndarray, *,
                                   "activity, % of injected, decay-corrected")
     return make_result(dv, coords={"subject": np.arange(B), "organ": list(OUTPUT_ORGANS),
                                    "time": ("time", t, "h")},
-                       kind="population_batch", attrs={"solver": "RODAS4 batched (numba)",
-                                                      "rtol": rtol, "atol": atol})
+                       kind="population_batch",
+                       attrs={"solver": f"{method.upper()} batched (numba)", "rtol": rtol,
+                              "atol": atol})
