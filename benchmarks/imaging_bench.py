@@ -22,15 +22,19 @@ def fast() -> None:
     tab = OrganTable(("liver", "spleen", "tumor", "muscle", "blood", "rest"), np.array([1.0, 24.0]),
                      np.array([[20, 15], [10, 12], [2, 6], [1, 0.5], [30, 5], [1, 0.5]], float))
     ag = Agent("Cu-64", 10.0, 0.5, (Contrast("Au", 0.9), Contrast("Gd", 0.05, r1=10.0, r2=20.0),
-                                    Contrast("dye", 0.01, excitation_nm=750, emission_nm=800)),
+                                    Contrast("dye", 0.01, name="Cy5.5", excitation_nm=675,
+                                    emission_nm=694)),
                "mouse", 30.0, 200.0)
     ag_spect = Agent("Tc-99m", 40.0)
-    for mod in ("PET", "SPECT", "CT", "MRI", "NIRF", "CLI"):
+    for mod in ("PET", "SPECT", "CT", "MRI", "NIRF", "CLI", "CRET"):
         a = ag_spect if mod == "SPECT" else ag
         simulate(tab, mod, 24.0, agent=a, phantom=ph, seed=0)  # warm caches
         t0 = time.perf_counter()
         simulate(tab, mod, 24.0, agent=a, phantom=ph, seed=0)
         print(f"{mod:5s} 128^3 fast mode: {time.perf_counter() - t0:.2f} s")
+    import os
+
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 def _numpy_system(n: int, views: int, voxel: float):
@@ -84,31 +88,27 @@ def tomo(n: int = 128, views: int = 120, voxel: float = 0.3) -> None:
 def _pytomography(n: int, views: int, voxel: float, mu: np.ndarray, R: float,
                   y: np.ndarray) -> float:
     """Forward + back projection time of PyTomography's SPECTSystemMatrix with its attenuation
-    and Gaussian PSF transforms (sigma linear in distance, fitted to the same LEHR curve)."""
+    and Gaussian PSF transforms, built by nanotwin.imaging.tomo.pytomography_spect_system (the
+    same Anger-formula PSF and mu map as the numpy projector)."""
     import torch
-    from pytomography.metadata.SPECT import SPECTObjectMeta, SPECTProjMeta, SPECTPSFMeta
-    from pytomography.projectors.SPECT import SPECTSystemMatrix
-    from pytomography.transforms.SPECT import SPECTAttenuationTransform, SPECTPSFTransform
 
-    from nanotwin.imaging.scanners import SPECT_COLLIMATORS, collimator_resolution_mm
+    from nanotwin.imaging.scanners import SPECT_COLLIMATORS
+    from nanotwin.imaging.tomo import pytomography_spect_system
 
-    dr = voxel / 10.0  # cm
-    d = np.linspace(1.0, 2 * R, 50)
-    sig_cm = np.array([collimator_resolution_mm(SPECT_COLLIMATORS["lehr"], di, 140.5)
-                       for di in d]) / 2.3548 / 10.0
-    a, b = np.polyfit(d / 10.0, sig_cm, 1)
-    obj_meta = SPECTObjectMeta((dr, dr, dr), (n, n, n))
-    proj_meta = SPECTProjMeta((n, n), (dr, dr), np.linspace(0, 360, views, endpoint=False),
-                              radii=np.full(views, R / 10.0))
-    att = SPECTAttenuationTransform(torch.tensor(mu * 10.0, dtype=torch.float32))
-    psf = SPECTPSFTransform(SPECTPSFMeta((float(a), float(b))))
-    S = SPECTSystemMatrix([att, psf], [], obj_meta, proj_meta)
+    S = pytomography_spect_system((n, n, n), (voxel, voxel), views, R, mu,
+                                  SPECT_COLLIMATORS["lehr"], 140.5)
     x = torch.ones((n, n, n), dtype=torch.float32)
-    S.backward(S.forward(x))  # warm-up (first call sets up the PSF layers)
-    t0 = time.perf_counter()
-    p = S.forward(x)
-    S.backward(p)
-    return time.perf_counter() - t0
+    with torch.no_grad():
+        t0 = time.perf_counter()
+        S.backward(S.forward(x))  # first call: also builds the PSF layers
+        t_first = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        p = S.forward(x)
+        S.backward(p)
+        t = time.perf_counter() - t0
+    print(f"  PyTomography first call (incl. PSF set-up) {t_first:.2f} s, "
+          f"torch threads {torch.get_num_threads()}")
+    return t
 
 
 def main() -> None:
