@@ -24,6 +24,7 @@ _COMMAND_MODULES = [
     "nanotwin.population.cli",
     "nanotwin.dosimetry.cli",
     "nanotwin.learn.cli",
+    "nanotwin.learn.fit_cli",
     "nanotwin.catalog.cli",
     "nanotwin.design.cli",
     "nanotwin.imaging.cli",

@@ -17,7 +17,7 @@ from typing import Any
 from nanotwin.learn.tumor_delivery import LEARNERS, TARGETS
 
 __all__ = ["LEARNERS", "TARGETS", "predict_tumor_delivery", "design_features", "grouped_cv",
-           "validate_tumor_delivery", "validate_timecourse"]
+           "validate_tumor_delivery", "validate_timecourse", "fit", "calibrate"]
 
 _LAZY = {
     "predict_tumor_delivery": "nanotwin.learn.predictor",
@@ -25,6 +25,8 @@ _LAZY = {
     "grouped_cv": "nanotwin.learn.tumor_delivery",
     "validate_tumor_delivery": "nanotwin.learn.validation",
     "validate_timecourse": "nanotwin.learn.timecourse",
+    "fit": "nanotwin.learn.calibration",
+    "calibrate": "nanotwin.learn.calibration",
 }
 
 
