@@ -26,7 +26,9 @@ Design vocabulary → data-set categories (Cheng et al. 2020 coding):
   other; tumor.site: subcutaneous → heterotopic, orthotopic → orthotopic, metastatic → other.
 * shape: sphere → sphere, rod → rod, sheet → plate, anything else → other.
 * hydrodynamic_diameter → log10_hd; zeta_potential → zeta; administration.dose_mg_per_kg → log10
-  dose (missing → training median).
+  dose (missing → training median); tumor.mass (g) or tumor.volume (mm³ → g at 1 g/mL) →
+  log10_tw (missing → training median, 0.18 g). The tumour mass matters most: DE in %ID scales
+  with it (see :class:`nanotwin.learn.tumor_delivery._TumourMassScaling`), so give it.
 """
 
 from __future__ import annotations
@@ -115,6 +117,10 @@ def design_features(design: Any) -> dict[str, Any]:
     >>> f["type"], f["cancer_type"], f["graft"], f["site"], round(f["log10_hd"], 3)
     ('inorganic', 'breast', 'allograft', 'heterotopic', 1.477)
     """
+    if isinstance(design, dict) and "name" in design:
+        from nanotwin.design import load_design
+
+        design = load_design(design)  # a full design mapping: validate and convert units
     np_ = _get(design, "nanoparticle")
     subject = _get(design, "subject")
     species = str(_get(subject, "species", "mouse") or "mouse")
@@ -138,6 +144,12 @@ def design_features(design: Any) -> dict[str, Any]:
             "nanoparticle.hydrodynamic_diameter")
     platform = str(_get(np_, "platform", "other"))
     dose = _get(_get(design, "administration"), "dose_mg_per_kg")
+    tw = _get(tumor, "mass")
+    if tw is None and _get(tumor, "volume") is not None:
+        tw = float(_get(tumor, "volume")) / 1000.0  # mm^3 -> g at 1 g/mL
+    if tw is not None and not float(tw) > 0:
+        raise DesignError(f"subject.tumor.mass: {tw!r} must be > 0 g; give e.g. '0.2 g'",
+                          "subject.tumor.mass")
     return {
         "type": PLATFORM_TYPE.get(platform, "organic"),
         "targeting": "active" if (_get(np_, "ligands") or []) else "passive",
@@ -149,11 +161,12 @@ def design_features(design: Any) -> dict[str, Any]:
         "zeta": float(_get(np_, "zeta_potential", 0.0) or 0.0),
         "log10_dose": float(np.log10(float(dose))) if dose is not None and float(dose) > 0
         else np.nan,
+        "log10_tw": float(np.log10(float(tw))) if tw is not None else np.nan,
     }
 
 
 #: Learners considered for the shipped predictor (fast ones; see docs/learn.md).
-SHIPPED_CANDIDATES = ("median", "ridge_strong", "random_forest", "knn")
+SHIPPED_CANDIDATES = ("median", "ridge_strong", "random_forest", "tw_scaling", "blend")
 
 
 def proxy_groups(raw: Any) -> np.ndarray:
@@ -202,8 +215,9 @@ def predict_tumor_delivery(design: Any) -> dict[str, Any]:
     Parameters
     ----------
     design
-        A ``nanotwin.design.Design`` (or a mapping with the same fields) for a tumour-bearing
-        mouse.
+        A ``nanotwin.design.Design``, a full design mapping (with ``name``; validated and
+        converted by ``load_design``) or a bare mapping of canonical numbers with the same fields,
+        for a tumour-bearing mouse.
 
     Returns
     -------

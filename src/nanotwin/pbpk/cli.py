@@ -58,6 +58,8 @@ def register(app: typer.Typer) -> None:
         design: Path = typer.Argument(..., help="Design file (YAML/JSON)."),
         out: Path = typer.Option(None, "--out", help="Folder for CSV, NetCDF and PNG."),
         species: str = typer.Option(None, "--species", help="mouse, rat or human."),
+        learned: bool = typer.Option(False, "--learned", help="Add the data-learned tumour "
+                                     "delivery (median, 90 % interval) beside the PBPK one."),
     ) -> None:
         """Simulate the whole-body biodistribution of a design (PBPK)."""
         import numpy as np
@@ -67,7 +69,7 @@ def register(app: typer.Typer) -> None:
         from nanotwin.pbpk import simulate
         from nanotwin.results import export_result
 
-        ds = simulate(design, species=species)
+        ds = simulate(design, species=species, learned=learned)
         times = [1.0, 4.0, 24.0, 72.0, 168.0]
         tab = Table(title=f"{ds.attrs.get('design_name', design)}: %ID/g")
         tab.add_column("organ")
@@ -87,6 +89,9 @@ def register(app: typer.Typer) -> None:
         s.add_column("unit")
         for k, v in summary(ds).items():
             s.add_row(k, f"{v:.3g}", SUMMARY_UNITS.get(k, ""))
+            if learned and k in ("DE24", "DE168", "DEmax"):
+                m, lo, hi = ds["learned_delivery"].sel(endpoint=k).values
+                s.add_row(f"{k} learned (90 % interval)", f"{m:.3g} ({lo:.3g}-{hi:.3g})", "%ID")
         con.print(s)
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
