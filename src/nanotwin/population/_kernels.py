@@ -77,8 +77,11 @@ _FM = {"nsz", "arcp", "contract", "reassoc"}  # fast-math without assuming finit
 
 
 @njit(cache=True, fastmath=_FM)
-def _rhs_lanes(t, y, k, src, dst, satpos, sat_state, sc, g_rows, g_cols, gc, kd, dy):
-    """Lane-vectorised :func:`_edge_rhs`: y, dy (n, L); k (E, L); sc (n_sat, L); t, kd (L,)."""
+def _rhs_lanes(t, y, k, src, dst, satpos, sat_state, sc, g_rows, g_cols, gc, kd, ex, dy):
+    """Edge-form right-hand side over lanes: y, dy (n, L); k (E, L); sc (n_sat, L); t, kd, ex (L,).
+
+    ``ex`` is scratch space (it receives ``exp(-kd t)``).
+    """
     n, L = y.shape
     for i in range(n):
         for ln in range(L):
@@ -98,7 +101,8 @@ def _rhs_lanes(t, y, k, src, dst, satpos, sat_state, sc, g_rows, g_cols, gc, kd,
                 f = k[e, ln] * y[a, ln]
                 dy[a, ln] -= f
                 dy[d, ln] += f
-    ex = np.exp(-kd * t)
+    for ln in range(L):
+        ex[ln] = np.exp(-kd[ln] * t[ln])
     for g in range(g_rows.shape[0]):
         r = g_rows[g]
         c = g_cols[g]
@@ -257,12 +261,13 @@ def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
         tc = np.empty(L)
         err = np.empty(L)
         ex = np.empty(L)
+        exr = np.empty(L)
+        mom = np.empty((n_rates, 5, L))
         acc = np.zeros(L, dtype=np.bool_)
         last_rej = np.zeros(L, dtype=np.bool_)
         iout = np.zeros(L, dtype=np.int64)
         steps = np.zeros(L, dtype=np.int64)
         rej = np.zeros(L, dtype=np.int64)
-        ewv = np.empty((n_rates, 8, L))
         auc_l = np.zeros((n_out, L))
         tia_l = np.zeros((n_out, L))
         accf = np.zeros(L)
@@ -320,7 +325,8 @@ def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
                     last_rej[ln] = False
                     loaded = True
             if loaded:
-                _rhs_lanes(t, y, k, src, dst, satpos, sat_state, sc, g_rows, g_cols, gc, kd, f0)
+                _rhs_lanes(t, y, k, src, dst, satpos, sat_state, sc, g_rows, g_cols, gc, kd, exr,
+                           f0)
             active = 0
             for ln in range(L):
                 if t[ln] < t_end:
@@ -393,40 +399,47 @@ def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
                             Ev[q1, ln] -= m[ln] * Ev[q2, ln]
             for st in range(ns):
                 if st == 0:
+                    d_ = dcf[0]
                     for i in range(n):
                         for ln in range(L):
-                            r[i, ln] = f0[i, ln] + hs[ln] * dcf[0] * ft[i, ln]
+                            K[0, i, ln] = f0[i, ln] + hs[ln] * d_ * ft[i, ln]
                 else:
-                    if st >= n_full:  # stiffly accurate tail: previous stage value + increment
-                        for i in range(n):
+                    # stage value ys and the C-sum r, both from one pass over K
+                    for i in range(n):
+                        for ln in range(L):
+                            r[i, ln] = 0.0
+                        if st >= n_full:  # stiffly accurate tail: previous stage + increment
                             for ln in range(L):
                                 ys[i, ln] += K[st - 1, i, ln]
-                    else:
-                        for i in range(n):
+                            for j in range(st):
+                                c_ = C[st, j]
+                                for ln in range(L):
+                                    r[i, ln] += c_ * K[j, i, ln]
+                        else:
                             for ln in range(L):
                                 ys[i, ln] = y[i, ln]
                             for j in range(st):
                                 a_ = A[st, j]
+                                c_ = C[st, j]
                                 for ln in range(L):
-                                    ys[i, ln] += a_ * K[j, i, ln]
+                                    kv = K[j, i, ln]
+                                    ys[i, ln] += a_ * kv
+                                    r[i, ln] += c_ * kv
                     for ln in range(L):
                         tc[ln] = t[ln] + cc[st] * hs[ln]
                     _rhs_lanes(tc, ys, k, src, dst, satpos, sat_state, sc, g_rows, g_cols, gc,
-                               kd, fs)
+                               kd, exr, fs)
                     d_ = dcf[st]
-                    for i in range(n):
-                        for ln in range(L):
-                            r[i, ln] = 0.0
-                        for j in range(st):
-                            c_ = C[st, j]
+                    if d_ != 0.0:
+                        for i in range(n):
                             for ln in range(L):
-                                r[i, ln] += c_ * K[j, i, ln]
-                        for ln in range(L):
-                            r[i, ln] = fs[i, ln] + r[i, ln] * ih[ln] + hs[ln] * d_ * ft[i, ln]
-                # solve (fac I - J) K[st] = r (states are already in the elimination order)
-                for kk in range(n):
-                    for ln in range(L):
-                        K[st, kk, ln] = r[kk, ln]
+                                K[st, i, ln] = (fs[i, ln] + r[i, ln] * ih[ln]
+                                                + hs[ln] * d_ * ft[i, ln])
+                    else:
+                        for i in range(n):
+                            for ln in range(L):
+                                K[st, i, ln] = fs[i, ln] + r[i, ln] * ih[ln]
+                # solve (fac I - J) K[st] = rhs in place (states are in the elimination order)
                 for kk in range(n):
                     for ii in range(rows_ptr[kk], rows_ptr[kk + 1]):
                         i = rows_idx[ii]
@@ -495,11 +508,26 @@ def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
                             zc[2, o, ln] += w2 * kv
                             zc[3, o, ln] += w3 * kv
                             zc[4, o, ln] += w4 * kv
+            # decay-weighted moments of the dense-output basis over the step (8-point
+            # Gauss-Legendre): (1-s), s, s(1-s), s^2(1-s), s^3(1-s) times exp(-rate t) h
             for q_ in range(n_rates):
-                for q in range(8):
+                for bb in range(5):
                     for ln in range(L):
-                        ewv[q_, q, ln] = (np.exp(-rt[q_, ln] * (t[ln] + glx[q] * hs[ln]))
-                                         * glw[q] * hs[ln] * accf[ln])
+                        mom[q_, bb, ln] = 0.0
+                for q in range(8):
+                    sv = glx[q]
+                    s1 = 1.0 - sv
+                    p2 = sv * s1
+                    p3 = sv * p2
+                    p4 = sv * p3
+                    for ln in range(L):
+                        ew = (np.exp(-rt[q_, ln] * (t[ln] + sv * hs[ln])) * glw[q] * hs[ln]
+                              * accf[ln])
+                        mom[q_, 0, ln] += s1 * ew
+                        mom[q_, 1, ln] += sv * ew
+                        mom[q_, 2, ln] += p2 * ew
+                        mom[q_, 3, ln] += p3 * ew
+                        mom[q_, 4, ln] += p4 * ew
             for o in range(n_out):
                 q_ = rate_id[o]
                 for ln in range(L):
@@ -508,13 +536,12 @@ def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
                                                          + zc[3, o, ln] / 12.0
                                                          + zc[4, o, ln] / 20.0)
                 if q_ >= 0:
-                    for q in range(8):
-                        sv = glx[q]
-                        s1 = 1.0 - sv
-                        for ln in range(L):
-                            zq = s1 * zc[0, o, ln] + sv * (zc[1, o, ln] + s1 * (
-                                zc[2, o, ln] + sv * (zc[3, o, ln] + sv * zc[4, o, ln])))
-                            tia_l[o, ln] += zq * ewv[q_, q, ln]
+                    for ln in range(L):
+                        tia_l[o, ln] += (zc[0, o, ln] * mom[q_, 0, ln]
+                                         + zc[1, o, ln] * mom[q_, 1, ln]
+                                         + zc[2, o, ln] * mom[q_, 2, ln]
+                                         + zc[3, o, ln] * mom[q_, 3, ln]
+                                         + zc[4, o, ln] * mom[q_, 4, ln])
             for ln in range(L):
                 if not acc[ln]:
                     continue
@@ -536,4 +563,4 @@ def rodas_edges(kS, src, dst, satpos, sat_state, scS, g_rows, g_cols, gcS, kdS,
                     y[i, ln] = ynew[i, ln]
                 t[ln] = t1
                 steps[ln] += 1
-            _rhs_lanes(t, y, k, src, dst, satpos, sat_state, sc, g_rows, g_cols, gc, kd, f0)
+            _rhs_lanes(t, y, k, src, dst, satpos, sat_state, sc, g_rows, g_cols, gc, kd, exr, f0)
