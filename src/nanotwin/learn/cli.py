@@ -16,7 +16,7 @@ def _pct(x: float) -> str:
 @handle_errors
 def tumor_delivery(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
-    quick: bool = typer.Option(False, "--quick", help="Skip the random split and shipped set."),
+    quick: bool = typer.Option(False, "--quick", help="Only the grouped rows with tumour weight."),
 ) -> None:
     """Nested 5-fold CV grouped by source study for DE24, DE168, DEmax vs the median."""
     from rich.console import Console
@@ -33,10 +33,11 @@ def tumor_delivery(
                 "≤2-fold model", "≤2-fold median", "≤3-fold model", "≤3-fold median",
                 "fold R² (mean ± sd)"):
         table.add_column(col)
-    labels = {"grouped": "grouped by study", "shipped": "shipped features, grouped",
-              "random": "RANDOM split (optimistic)"}
-    for split in ("grouped", "shipped", "random"):
-        for t, r in res[split].items():
+    labels = {"grouped": "grouped by study", "grouped_no_tw": "grouped, no tumour weight",
+              "shipped": "shipped features, grouped",
+              "random": "RANDOM split, RF leaf 1 (optimistic)"}
+    for split in ("grouped", "grouped_no_tw", "shipped", "random"):
+        for t, r in res.get(split, {}).items():
             m, b = r["model"], r["median_baseline"]
             fr = r["fold_r2_log10"]
             table.add_row(labels[split], t, f"{m['r2_log10']:.2f}", f"{b['r2_log10']:.2f}",
