@@ -1,6 +1,6 @@
 """Benchmark: nanotwin's batched PBPK solver against libRoadRunner and scipy LSODA.
 
-One command (about 3-6 minutes on 2 cores)::
+One command (about 3-5 minutes on 2 cores)::
 
     python benchmarks/population_bench.py            # add --full for 1e5 subjects
 
@@ -10,9 +10,12 @@ Same model for all: the nanotwin PBPK model of ``examples/studies/lu177_liposome
 atol 1e-10 %ID for every solver. libRoadRunner (CVODE) runs in a loop with ``resetAll()`` and the
 subject's parameters set before ``simulate(0, 168, 200)``; scipy LSODA
 (:func:`nanotwin.pbpk.solve`) runs on the first ``--lsoda-n`` subjects and is extrapolated to
-1,000 (labelled so); nanotwin integrates all subjects in one call. "max rel diff" compares organ
+1,000 (labelled so); nanotwin integrates all subjects in one call (Rodas5P, the default, and
+RODAS4 for comparison). "max rel diff" compares organ
 particle %ID (17 organs x 200 times) with libRoadRunner where libRoadRunner's value is above
-1e-4 %ID. Then: time and peak memory (tracemalloc, numpy allocations) for 1e2..1e4 (1e5 with
+1e-4 %ID; "vs reference" compares each solver with scipy Radau at rtol 1e-10 (analytic Jacobian)
+on the first ``--ref-n`` subjects, which shows each solver's own error at the shared tolerance.
+Then: time and peak memory (tracemalloc, numpy allocations) for 1e2..1e4 (1e5 with
 --full) subjects keeping only summaries, and the Dask LocalCluster (2 workers) run of 1e4.
 nanotwin is also timed on one thread (per-core throughput). The last line is
 ``speedup_vs_roadrunner: X`` (throughput ratio at rtol 1e-6, all cores, against one
@@ -22,6 +25,7 @@ libRoadRunner loop).
 from __future__ import annotations
 
 import argparse
+import os
 import time
 import tracemalloc
 from pathlib import Path
@@ -49,6 +53,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1000, help="subjects for the solver comparison")
     ap.add_argument("--lsoda-n", type=int, default=50, help="subjects run with scipy LSODA")
+    ap.add_argument("--ref-n", type=int, default=5,
+                    help="subjects compared with the tight reference solver (Radau, rtol 1e-10)")
     ap.add_argument("--full", action="store_true", help="also 1e5 subjects in the scaling")
     ap.add_argument("--no-dask", action="store_true", help="skip the Dask run")
     args = ap.parse_args()
@@ -73,11 +79,18 @@ def main() -> None:
     batch_simulate(sample_population(design, 4, seed=9)[0], times)
     import numba
 
+    batch_simulate(sample_population(design, 4, seed=9)[0], times, method="rodas4")
+    load0 = os.getloadavg()[0]
     res = {}
     for rtol in (1e-6, 1e-5):
         t0 = time.perf_counter()
         ds = batch_simulate(pb, times, outputs=("pct_id",), rtol=rtol, atol=1e-10)
         res[rtol] = (time.perf_counter() - t0, ds["pct_id"].values)
+        if rtol == 1e-6:
+            n_steps = float(ds["n_steps"].mean())
+    t0 = time.perf_counter()
+    ds = batch_simulate(pb, times, outputs=("pct_id",), rtol=1e-6, atol=1e-10, method="rodas4")
+    res_r4 = (time.perf_counter() - t0, ds["pct_id"].values, float(ds["n_steps"].mean()))
     threads = numba.get_num_threads()
     numba.set_num_threads(1)  # per-core throughput, independent of other jobs on the machine
     t0 = time.perf_counter()
@@ -120,21 +133,35 @@ def main() -> None:
         ls_out[b] = organ_sums(solve(pv, times, rtol=1e-6, atol=1e-10, method="LSODA"))
     t_ls = (time.perf_counter() - t0) * n / m
 
-    rows.append(("libRoadRunner loop (CVODE, resetAll)", t_rr, 0.0))
-    rows.append((f"scipy LSODA loop ({m} run, extrapolated to {n})", t_ls,
-                 max(rel_diff(ls_out[b], rr_out[b]) for b in range(m))))
+    # accuracy against a tight reference (scipy Radau, analytic Jacobian, rtol 1e-10) on the
+    # first --ref-n subjects (after the timings: not timed)
+    nr = min(args.ref_n, m, n)
+    ref = np.stack([organ_sums(solve(pb.from_vector(pb.as_vector()[:, b]), times, rtol=1e-10,
+                                     atol=1e-14)) for b in range(nr)])
+
+    def errs(P: np.ndarray, nb: int) -> tuple[float, float]:
+        return (max(rel_diff(P[b], rr_out[b]) for b in range(nb)),
+                max(rel_diff(P[b], ref[b]) for b in range(nr)))
+
+    rows.append(("libRoadRunner loop (CVODE, resetAll)", t_rr, (0.0, errs(rr_out, 1)[1])))
+    rows.append((f"scipy LSODA loop ({m} run, extrapolated to {n})", t_ls, errs(ls_out, m)))
     for rtol, (tt, P) in res.items():
-        rows.append((f"nanotwin batched RODAS4, rtol {rtol:g}, {threads} threads", tt,
-                     max(rel_diff(P[b], rr_out[b]) for b in range(n))))
-    rows.append(("nanotwin batched RODAS4, rtol 1e-06, 1 thread", res_1[0],
-                 max(rel_diff(res_1[1][b], rr_out[b]) for b in range(n))))
-    con = Console()
+        rows.append((f"nanotwin Rodas5P, rtol {rtol:g}, {threads} threads", tt, errs(P, n)))
+    rows.append(("nanotwin Rodas5P, rtol 1e-06, 1 thread", res_1[0], errs(res_1[1], n)))
+    rows.append((f"nanotwin RODAS4, rtol 1e-06, {threads} threads", res_r4[0],
+                 errs(res_r4[1], n)))
+    con = Console(width=150)
     tab = Table(title=f"{n} subjects, 0-168 h, 200 outputs, 53-state nanotwin PBPK")
-    for c in ("solver", "time (s)", "ms / subject", "speed vs RoadRunner", "max rel diff vs RR"):
+    for c in ("solver", "time (s)", "ms / subject", "speed vs RoadRunner", "max rel diff vs RR",
+              f"max rel diff vs ref. ({nr} subj.)"):
         tab.add_column(c, justify="right")
-    for name, tt, d in rows:
-        tab.add_row(name, f"{tt:.3f}", f"{1e3 * tt / n:.3f}", f"{t_rr / tt:.1f}x", f"{d:.2e}")
+    for name, tt, (d, dr) in rows:
+        tab.add_row(name, f"{tt:.3f}", f"{1e3 * tt / n:.3f}", f"{t_rr / tt:.1f}x", f"{d:.2e}",
+                    f"{dr:.2e}")
     con.print(tab)
+    con.print(f"mean accepted steps per subject at rtol 1e-6: Rodas5P {n_steps:.1f}, RODAS4 "
+              f"{res_r4[2]:.1f}; one-thread speedup vs libRoadRunner: {t_rr / res_1[0]:.1f}; "
+              f"load average at the start of the timed runs: {load0:.2f}")
 
     # --- scaling (summaries only)
     sizes = [100, 1000, 10000] + ([100000] if args.full else [])
@@ -171,8 +198,6 @@ def main() -> None:
         d1 = time.perf_counter() - t0
         con.print(f"Dask LocalCluster (2 workers x 1 thread), {nd:,} subjects with doses: "
                   f"{dt:.1f} s (cluster start included); in-process: {d1:.1f} s")
-    import os
-
     con.print(f"load average during the run: {os.getloadavg()[0]:.2f} (2 cores; other jobs "
               "slow the 2-thread rows)")
     print(f"speedup_vs_roadrunner: {t_rr / res[1e-6][0]:.1f}")
