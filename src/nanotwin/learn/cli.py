@@ -24,19 +24,21 @@ def tumor_delivery(
 
     from nanotwin.learn.validation import validate_tumor_delivery
 
-    res = validate_tumor_delivery(with_random_split=not quick, with_shipped=not quick)
+    res = validate_tumor_delivery(with_random_split=not quick, with_shipped=not quick,
+                                  with_mech=not quick)
     if as_json:
         typer.echo(json.dumps(res, indent=2))
         return
     table = Table(title="Tumour delivery, log10 %ID: model vs constant median")
     for col in ("split", "target", "R² model", "R² median", "RMSE model", "RMSE median",
                 "≤2-fold model", "≤2-fold median", "≤3-fold model", "≤3-fold median",
-                "fold R² (mean ± sd)"):
+                "fold R² (mean ± sd)", "90 % band coverage"):
         table.add_column(col)
     labels = {"grouped": "grouped by study", "grouped_no_tw": "grouped, no tumour weight",
               "shipped": "shipped features, grouped",
+              "grouped_mech": "grouped + PBPK DE + EB shrinkage",
               "random": "RANDOM split, RF leaf 1 (optimistic)"}
-    for split in ("grouped", "grouped_no_tw", "shipped", "random"):
+    for split in ("grouped", "grouped_mech", "grouped_no_tw", "shipped", "random"):
         for t, r in res.get(split, {}).items():
             m, b = r["model"], r["median_baseline"]
             fr = r["fold_r2_log10"]
@@ -44,7 +46,8 @@ def tumor_delivery(
                           f"{m['rmse_log10']:.2f}", f"{b['rmse_log10']:.2f}",
                           _pct(m["within_2fold"]), _pct(b["within_2fold"]),
                           _pct(m["within_3fold"]), _pct(b["within_3fold"]),
-                          f"{sum(fr) / len(fr):.2f} ± {r['fold_r2_sd']:.2f}")
+                          f"{sum(fr) / len(fr):.2f} ± {r['fold_r2_sd']:.2f}",
+                          "-" if r.get("coverage_90") is None else _pct(r["coverage_90"]))
     Console().print(table)
 
 
