@@ -83,3 +83,29 @@ def test_bad_times_raise_one_line(population):
     assert "\n" not in str(e.value) and str(e.value).startswith("times:")
     with pytest.raises(DesignError):
         batch_simulate(population, [1.0], outputs=("nonsense",))
+
+
+def test_rodas4_and_rodas5p_agree_and_rodas5p_takes_fewer_steps(population):
+    from nanotwin.population import batch_simulate
+
+    times = np.linspace(0.0, 168.0, 30)
+    a = batch_simulate(population, times, rtol=1e-6, atol=1e-10, method="rodas5p")
+    b = batch_simulate(population, times, rtol=1e-6, atol=1e-10, method="rodas4")
+    P, Q = a["pct_id"].values, b["pct_id"].values
+    m = np.abs(Q) > 1e-4
+    assert np.max(np.abs(P[m] - Q[m]) / np.abs(Q[m])) <= 1e-5
+    assert np.allclose(a["tia_pct_h"].values, b["tia_pct_h"].values, rtol=1e-5)
+    assert a["n_steps"].values.mean() < b["n_steps"].values.mean()
+    with pytest.raises(DesignError) as e:
+        batch_simulate(population, times, method="rk4")
+    assert "\n" not in str(e.value) and str(e.value).startswith("method:")
+
+
+def test_initial_step_is_positive_and_below_the_first_transient(population):
+    from nanotwin.population import edge_batch
+    from nanotwin.population.batch import initial_step
+
+    eb = edge_batch(population)
+    h = initial_step(eb, 1e-6, 1e-10, 168.0, 5)
+    k_max = eb.k.max(axis=1)  # fastest transfer rate of each subject (1/h)
+    assert np.all(h > 0) and np.all(h * k_max < 1.0)
