@@ -39,15 +39,21 @@ def test_image_command_bad_input_is_one_line(tmp_path) -> None:
     assert "injected_activity" in res.output and len(res.output.strip().splitlines()) == 1
 
 
+def test_image_command_impossible_modality_writes_nothing(tmp_path) -> None:
+    # NIRF needs a dye: the error comes before any PET/CT file is written.
+    csv = _table(tmp_path / "bd.csv")
+    out = tmp_path / "o"
+    res = CliRunner().invoke(app, ["image", str(csv), "--modality", "pet,ct,nirf", "--times",
+                                   "1,24", "--voxel", "1.0", "--nuclide", "Cu-64", "--activity",
+                                   "10", "--out", str(out)])
+    assert res.exit_code == 2
+    assert "dye" in res.output and len(res.output.strip().splitlines()) == 1
+    assert not out.exists()
+
+
 def test_image_command_end_to_end_from_design(tmp_path) -> None:
-    import importlib
     from pathlib import Path
 
-    import pytest
-
-    pbpk = importlib.import_module("nanotwin.pbpk")
-    if not hasattr(pbpk, "simulate"):
-        pytest.skip("nanotwin.pbpk.simulate not available")
     design = Path(__file__).resolve().parents[2] / "examples" / "hdl_89zr.yaml"
     out = tmp_path / "e2e"
     res = CliRunner().invoke(app, ["image", str(design), "--modality", "pet", "--times", "24",

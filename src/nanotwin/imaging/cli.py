@@ -129,24 +129,29 @@ def register(app: typer.Typer) -> None:
             d = load_design(design)
             table, agent = prepare(d, None, ts)
         ph = make_phantom(agent.species, voxel, agent.body_weight_g, agent.tumor_volume_mm3)
-        out.mkdir(parents=True, exist_ok=True)
         images: dict[tuple[str, float], Any] = {}
         rows = []
+        # Every image is computed before anything is written, so that a modality the design
+        # cannot give (e.g. NIRF without a dye) fails with its one-line error and leaves no
+        # partial output behind.
         with Progress(transient=True) as prog:
-            task = prog.add_task("imaging", total=len(mods) * len(ts))
+            task = prog.add_task("imaging", total=2 * len(mods) * len(ts))
             for m in mods:
                 for t in ts:
-                    im = img_simulate(table, m, t, agent=agent, phantom=ph, noise=noise,
-                                      seed=seed, mode=mode if m in ("PET", "SPECT") else "fast")
-                    images[(m, t)] = im
-                    stem = f"{m.lower()}_{t:g}h"
-                    im.to_nifti(out / f"{stem}.nii.gz")
-                    if dicom and im.array.ndim == 3:
-                        im.to_dicom(out / f"{stem}_dicom")
-                    if im.array.ndim == 3:
-                        for r in quantify(im, ph, agent=agent):
-                            rows.append({"modality": m, "time_h": t, **r})
+                    images[(m, t)] = img_simulate(
+                        table, m, t, agent=agent, phantom=ph, noise=noise, seed=seed,
+                        mode=mode if m in ("PET", "SPECT") else "fast")
                     prog.advance(task)
+            out.mkdir(parents=True, exist_ok=True)
+            for (m, t), im in images.items():
+                stem = f"{m.lower()}_{t:g}h"
+                im.to_nifti(out / f"{stem}.nii.gz")
+                if dicom and im.array.ndim == 3:
+                    im.to_dicom(out / f"{stem}_dicom")
+                if im.array.ndim == 3:
+                    for r in quantify(im, ph, agent=agent):
+                        rows.append({"modality": m, "time_h": t, **r})
+                prog.advance(task)
         ct_ref = next((images[k] for k in images if k[0] == "CT"), None)
         png = panel_png(images, out / "panel.png", ct_ref)
         keys = sorted({k for r in rows for k in r}, key=lambda k: (k not in (
