@@ -188,4 +188,6 @@ def test_conformal_interval_is_calibrated_on_unseen_studies(shared_data):
     X, y, g = load_db376(shared_data / "tumor_delivery" / "nano_tumor_db_376.csv")
     rep = grouped_cv(X, y["DE24"], g, "DE24", candidates=("median", "tw_scaling"))
     assert 0.80 <= rep.coverage_90 <= 0.97
-    assert 1.0 < rep.interval_width_log10 < 3.0
+    # informative: narrower than the data's own 5-95 % spread of log10 DE24 (~2.3 decades)
+    spread = np.subtract(*np.nanquantile(np.asarray(y["DE24"], float), [0.95, 0.05]))
+    assert 0.0 < rep.interval_width_log10 < spread
