@@ -56,6 +56,7 @@ from typing import Any
 import numpy as np
 
 from nanotwin.errors import DataError, DesignError
+from nanotwin.organs import canonical_organ
 
 __all__ = ["fit", "calibrate", "read_measured", "Measured", "Prior", "default_prior",
            "default_parameters", "FitResult", "plot_fit", "DEFAULT_CV", "PRIOR_SIGMA"]
@@ -116,15 +117,6 @@ PRIOR_SIGMA: dict[str, tuple[float, str]] = {
     "Q_": (0.294, "CV 30 %: inter-individual spread of organ flows (Brown et al. 1997)"),
     "V_": (0.294, "CV 30 %: inter-individual spread of organ volumes (Brown et al. 1997)"),
     "CO": (0.294, "CV 30 %: inter-individual spread of cardiac output (Brown et al. 1997)"),
-}
-
-#: Organ spellings accepted in a measured file (lower case) -> PBPK organ name.
-ORGAN_ALIASES = {
-    "tumour": "tumor", "tumors": "tumor", "tumours": "tumor", "kidneys": "kidney",
-    "lungs": "lung", "intestine": "gut", "intestines": "gut", "gi": "gut", "gi tract": "gut",
-    "bone marrow": "marrow", "bone_marrow": "marrow", "fat": "adipose", "whole blood": "blood",
-    "carcass": "rest", "faeces": "feces", "stool": "feces", "bladder+urine": "urine",
-    "myocardium": "heart", "skeletal muscle": "muscle",
 }
 
 _UNIT_ALIASES = {
@@ -326,8 +318,7 @@ def read_measured(source: Any, *, default_cv: float = DEFAULT_CV) -> Measured:
         if not isinstance(raw, str) or not raw.strip():
             raise DataError(f"{name}: row {line}, column {organ_col!r} is empty; give an organ "
                             "such as liver", organ_col)
-        o = raw.strip().lower()
-        o = ORGAN_ALIASES.get(o, o)
+        o = canonical_organ(raw)
         if o not in known:
             import difflib
 

@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from nanotwin.errors import DesignError
+from nanotwin.organs import canonical_organ
 
 __all__ = ["TRIGGER_KINDS", "ORGANS", "microenvironment", "trigger_active", "gate_multiplier"]
 
@@ -63,9 +64,6 @@ _ORGAN_OVERRIDES: dict[str, dict[str, Any]] = {
     "skin": {"temperature_C": 33.0},
     "tumor": {"pH": 6.8, "enzymes": {"MMP-2": 1.0, "MMP-9": 1.0, "cathepsin B": 1.0}},
 }
-_ALIASES = {"tumour": "tumor", "kidneys": "kidney", "lungs": "lung", "intestine": "gut",
-            "gi": "gut", "remainder": "rest", "bone_marrow": "marrow", "fat": "adipose",
-            "lymph": "lymph_node"}
 
 # Intracellular compartments (after uptake): cytosolic GSH and endolysosomal pH.
 _INTRACELLULAR = {"glutathione_uM": 5000.0, "pH": 5.0}  # Wu 2004 (2-10 mM); Mellman 1986
@@ -106,8 +104,7 @@ def microenvironment(organ: str, compartment: str = "extracellular") -> dict[str
     >>> microenvironment("liver", "intracellular")["glutathione_uM"]
     7000.0
     """
-    key = str(organ).strip().lower().replace(" ", "_")
-    key = _ALIASES.get(key, key)
+    key = canonical_organ(organ)
     if key not in _ORGAN_OVERRIDES:
         raise DesignError(
             f"organ: unknown organ {organ!r}; use one of {', '.join(ORGANS)}", "organ")
