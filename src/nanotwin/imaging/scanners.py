@@ -68,7 +68,6 @@ class CTScanner:
     filtration_mm_Al: float
     fwhm_mm: float
     noise_HU: float
-    body_water_mm: float
     source: str
     filtration_mm_Cu: float = 0.0
     anode_angle_deg: float = 12.0  # SpekPy default; CT tubes 7-12 deg (< 2 % effect on slopes)
@@ -88,8 +87,8 @@ CT_SCANNERS = {
     # filtration at the central ray ~6 mm Al equivalent (tube 2.5-3 mm Al + flat filter +
     # bow-tie centre; AAPM Report 96, 2008). With SpekPy this gives HVL 4.4 / 6.4 / 7.2 mm Al at
     # 80 / 120 / 140 kVp (computed by spekpy.Spek.get_hvl1, see docs/imaging.md).
-    "microct": CTScanner("microct", 80.0, 0.5, 0.1, 20.0, 25.0, "preclinical micro-CT class"),
-    "clinical_ct": CTScanner("clinical_ct", 120.0, 6.0, 0.6, 10.0, 200.0, "clinical CT class"),
+    "microct": CTScanner("microct", 80.0, 0.5, 0.1, 20.0, "preclinical micro-CT class"),
+    "clinical_ct": CTScanner("clinical_ct", 120.0, 6.0, 0.6, 10.0, "clinical CT class"),
 }
 
 
