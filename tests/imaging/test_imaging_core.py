@@ -277,3 +277,40 @@ def test_bad_input_one_line_errors() -> None:
                                                contrast=(Contrast("Gd", 0.1),)), voxel_mm=1.0)
     with pytest.raises(DesignError, match="no positrons"):
         positron_mean_range_mm("Tc-99m")
+
+
+def test_ct_accepts_a_user_scanner_with_its_own_filtration() -> None:
+    from nanotwin.imaging.scanners import CTScanner
+
+    ph = _cylinder(100.0)
+    c = {"I": 10.0 * ph.labels.astype(np.float32)}
+    hard = CTScanner("my_ct", 120.0, 9.0, 0.6, 10.0, "user: HVL-matched filtration")
+    ctr = (ph.shape[0] // 2, ph.shape[1] // 2, 1)
+    s6 = mods.ct(ph, c, noise=False, scanner="clinical_ct", water_mm=200.0).array[ctr]
+    s9 = mods.ct(ph, c, noise=False, scanner=hard, water_mm=200.0).array[ctr]
+    assert s9 < s6  # more filtration, harder beam, less iodine contrast
+    assert mods.ct(ph, c, noise=False, scanner=hard).metadata["scanner"] == "my_ct"
+
+
+def test_simulate_reads_a_design_file_path(tmp_path) -> None:
+    from pathlib import Path
+
+    from nanotwin.design import load_design
+    from nanotwin.imaging import simulate
+
+    ex = Path(__file__).resolve().parents[2] / "examples" / "hdl_89zr.yaml"
+    a = simulate(ex, modality="PET", time_h=24.0, noise=False, voxel_mm=1.0)
+    b = simulate(load_design(ex), modality="PET", time_h=24.0, noise=False, voxel_mm=1.0)
+    assert np.array_equal(a.array, b.array)
+
+
+def test_malformed_table_gives_one_line_data_error(tmp_path) -> None:
+    from nanotwin.errors import DataError
+    from nanotwin.imaging import simulate
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text('organ,time_h,value\nliver,1,"5\n')
+    with pytest.raises(DataError, match="not a readable CSV table"):
+        simulate(bad, modality="PET")
+    with pytest.raises(DataError, match="no such file"):
+        simulate(tmp_path / "missing.csv", modality="PET")

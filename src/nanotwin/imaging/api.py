@@ -3,6 +3,7 @@ quantification (ROI statistics, %ID/g, SUV, TBR, CNR) and best-contrast time."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -36,8 +37,14 @@ def _norm_modality(m: str) -> str:
 
 def prepare(source: Any, agent: Agent | None = None, times_h: Any = None,
             ) -> tuple[OrganTable, Agent]:
-    """Organ table and agent from a design (simulated with nanotwin.pbpk), a result or a table.
+    """Organ table and agent from a design (simulated with nanotwin.pbpk; a Design or a .yaml /
+    .json design file), a result or a table (CSV path or OrganTable).
     """
+    if isinstance(source, str | Path) and Path(source).suffix.lower() in (".yaml", ".yml",
+                                                                          ".json"):
+        from nanotwin.design import load_design
+
+        source = load_design(source)
     if hasattr(source, "nanoparticle") and hasattr(source, "subject"):
         try:
             from nanotwin.pbpk import simulate as pbpk_simulate

@@ -127,7 +127,13 @@ def read_user_table(path: str | Path) -> OrganTable:
     import pandas as pd
 
     path = Path(path)
-    df = pd.read_csv(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file; give the path of an organ,time_h,value CSV table")
+    try:
+        df = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path.name}: not a readable CSV table ({str(exc).splitlines()[0]}); "
+                        f"give organ,time_h,value[,unit] rows") from None
     df.columns = [c.strip().lower() for c in df.columns]
     missing = {"organ", "time_h", "value"} - set(df.columns)
     if missing:

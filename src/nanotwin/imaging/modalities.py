@@ -18,6 +18,7 @@ from nanotwin.errors import DesignError
 from nanotwin.imaging.image import Image
 from nanotwin.imaging.phantom import Phantom
 from nanotwin.imaging.scanners import (
+    CTScanner,
     collimator_resolution_mm,
     collimator_sensitivity,
     get_ct,
@@ -279,7 +280,8 @@ def _slice_spectra(kVp: float, filtration_mm_Al: float, filtration_mm_Cu: float,
     return E, W / W.sum(axis=1, keepdims=True)
 
 
-def water_equivalent_diameter_mm(phantom: Phantom, scanner: str | None = None) -> np.ndarray:
+def water_equivalent_diameter_mm(phantom: Phantom,
+                                 scanner: str | CTScanner | None = None) -> np.ndarray:
     """Water-equivalent diameter D_w (mm) of every axial slice (last array axis) of a phantom.
 
     D_w = 2 sqrt(A_w / pi), A_w = sum over the slice of (CT/1000 + 1) x pixel area, i.e. the
@@ -315,7 +317,7 @@ def water_equivalent_diameter_mm(phantom: Phantom, scanner: str | None = None) -
 
 
 def ct(phantom: Phantom, element_mg_per_mL: dict[str, np.ndarray] | None = None, *,
-       time_h: float = 0.0, scanner: str | None = None, noise: bool = True,
+       time_h: float = 0.0, scanner: str | CTScanner | None = None, noise: bool = True,
        water_mm: float | None = None, rng: np.random.Generator | None = None) -> Image:
     """CT image in HU: tissue mu (ICRU 44 composition) plus contrast elements, weighted by the
     SpekPy tube spectrum of the scanner class (see :func:`ct_spectrum`), blurred by the scanner
@@ -325,14 +327,15 @@ def ct(phantom: Phantom, element_mg_per_mL: dict[str, np.ndarray] | None = None,
     water-equivalent diameter (:func:`water_equivalent_diameter_mm`, AAPM Report 220), so the
     same mg/mL of iodine or gold gives fewer HU in a thick adult abdomen than in the neck or a
     mouse (the size dependence of contrast enhancement; e.g. Bae, Radiology 2010;256:32).
-    ``water_mm`` fixes one path for the whole volume instead.
+    ``water_mm`` fixes one path for the whole volume instead. ``scanner`` is a name in
+    ``CT_SCANNERS`` or a :class:`~nanotwin.imaging.scanners.CTScanner` of your own.
     """
     sc = get_ct(scanner or ("microct" if phantom.species == "mouse" else "clinical_ct"))
     if water_mm is not None and water_mm < 0:
         raise DesignError(f"water_mm: {water_mm!r} is negative; give a water path in mm >= 0")
     nz = phantom.shape[2]
     D_w = (np.full(nz, float(water_mm)) if water_mm is not None
-           else water_equivalent_diameter_mm(phantom, sc.name))
+           else water_equivalent_diameter_mm(phantom, sc))
     # Slices share a spectrum when their D_w agrees to 1 mm (< 0.1 % change in any slope).
     paths, z_of = np.unique(np.round(D_w), return_inverse=True)
     E, W = _slice_spectra(sc.kVp, sc.filtration_mm_Al, sc.filtration_mm_Cu, sc.anode_angle_deg,

@@ -108,7 +108,11 @@ def get_spect(name: str) -> SPECTCollimator:
                           f"{', '.join(SPECT_COLLIMATORS)}") from None
 
 
-def get_ct(name: str) -> CTScanner:
+def get_ct(name: str | CTScanner) -> CTScanner:
+    """A CT scanner class by name, or the given :class:`CTScanner` itself (e.g. one with the
+    filtration that reproduces your scanner's measured HVL)."""
+    if isinstance(name, CTScanner):
+        return name
     try:
         return CT_SCANNERS[name]
     except KeyError:
