@@ -20,3 +20,23 @@ def test_timecourse_table_shape():
     tc = load_timecourse()
     assert tc["ID"].nunique() == 378
     assert len(tc) >= 1700
+
+
+def test_pbpk_tumour_curves_match_delivery():
+    """The PBPK tumour curve used as a time-course shape: positive, DE24 identical to the
+    pbpk_delivery covariate, NaN for a row without a size."""
+    import pandas as pd
+
+    from nanotwin.learn.tumor_delivery import pbpk_delivery, pbpk_tumour_curves
+
+    row = {"type": "organic", "targeting": "passive", "cancer_type": "breast",
+           "graft": "allograft", "site": "heterotopic", "shape": "sphere", "log10_hd": 2.0,
+           "zeta": -5.0, "log10_dose": 1.0, "log10_tw": np.log10(0.2)}
+    X = pd.DataFrame([row, {**row, "log10_hd": np.nan}])
+    t = np.array([0.05, 1.0, 6.0, 24.0, 72.0, 168.0])
+    c = pbpk_tumour_curves(X, t)
+    assert np.isnan(c[1]).all()
+    assert (c[0] > 0).all()
+    de = pbpk_delivery(X)
+    np.testing.assert_allclose(np.log10(c[0, 3]), de["DE24"][0], atol=0.01)
+    assert np.isnan(de["DE24"][1])

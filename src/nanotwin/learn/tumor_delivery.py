@@ -52,6 +52,8 @@ __all__ = [
     "make_learner",
     "grouped_cv",
     "CVReport",
+    "pbpk_delivery",
+    "pbpk_tumour_curves",
 ]
 
 #: Targets: canonical name -> (csv column, xlsx column).
@@ -366,18 +368,82 @@ def _proxy_design(row: Any, peg: bool) -> dict[str, Any]:
             "subject": {"species": "mouse", "tumor": tumor}}
 
 
-def pbpk_delivery(X: Any, peg: bool = False) -> dict[str, np.ndarray]:
-    """log10 DE24 / DE168 / DEmax (%ID) of nanotwin's PBPK model for each feature row.
+def pbpk_tumour_curves(X: Any, times: np.ndarray, peg: bool = False) -> np.ndarray:
+    """Tumour %ID of nanotwin's PBPK model at ``times`` (h) for each feature row's proxy design.
 
-    Each row becomes a proxy design (:func:`_proxy_design`), all unique rows are simulated in
-    one batch with :func:`nanotwin.population.batch.batch_simulate` (~1 s for 376 rows).
+    Each row becomes a proxy design (:func:`_proxy_design`); all unique rows are simulated in one
+    batch with :func:`nanotwin.population.batch.batch_simulate` (~1 s for 376 rows).
 
     Parameters
     ----------
     X
         Canonical feature frame (``type``, ``targeting``, ``cancer_type``, ``graft``, ``site``,
         ``shape``, ``log10_hd``, ``zeta`` and optionally ``material``, ``log10_dose``,
-        ``log10_tw``); rows with a missing size get NaN.
+        ``log10_tw``).
+    times
+        Output times in h (increasing, > 0).
+    peg
+        Give every particle 2 kDa PEG (the data set does not record the coating).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(len(X), len(times))``, %ID in the tumour; rows with a missing size are NaN.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> X = pd.DataFrame([{"type": "organic", "targeting": "passive", "cancer_type": "breast",
+    ...     "graft": "allograft", "site": "heterotopic", "shape": "sphere",
+    ...     "log10_hd": 2.0, "zeta": -5.0, "log10_tw": np.log10(0.2)}])
+    >>> c = pbpk_tumour_curves(X, np.array([1.0, 24.0]), peg=True)
+    >>> c.shape, bool((c > 0).all())
+    ((1, 2), True)
+    """
+    import warnings
+    from types import SimpleNamespace
+
+    from nanotwin.errors import DesignWarning
+    from nanotwin.pbpk import build_parameters, stack_parameters
+    from nanotwin.population.batch import batch_simulate
+
+    times = np.asarray(times, dtype=float)
+    cols = [c for c in ("type", "material", "targeting", "cancer_type", "graft", "site",
+                        "shape", "log10_hd", "zeta", "log10_dose", "log10_tw") if c in X]
+    keys = [tuple(r) for r in X[cols].itertuples(index=False)]
+    ok = np.isfinite(X["log10_hd"].to_numpy(float))
+    uniq = sorted({k for k, good in zip(keys, ok, strict=True) if good}, key=repr)
+    out = np.full((len(X), len(times)), np.nan)
+    if not uniq:
+        return out
+    params = []
+    with warnings.catch_warnings():
+        # the proxy designs include large or cationic particles: the design checks warn about
+        # fast MPS capture, which is exactly what the PBPK model then simulates
+        warnings.simplefilter("ignore", DesignWarning)
+        for k in uniq:
+            row = SimpleNamespace(**dict(zip(cols, k, strict=True)))
+            params.append(build_parameters(_proxy_design(row, peg), canonical_numbers=True))
+    ds = batch_simulate(stack_parameters(params), times, outputs=("pct_id",))
+    tum = np.asarray(ds["pct_id"].sel(organ="tumor").values, dtype=float)
+    pos = {k: i for i, k in enumerate(uniq)}
+    for j, (k, good) in enumerate(zip(keys, ok, strict=True)):
+        if good:
+            out[j] = tum[pos[k]]
+    return out
+
+
+def pbpk_delivery(X: Any, peg: bool = False) -> dict[str, np.ndarray]:
+    """log10 DE24 / DE168 / DEmax (%ID) of nanotwin's PBPK model for each feature row.
+
+    The tumour curves of :func:`pbpk_tumour_curves` on :data:`PBPK_TIMES`: DE24 and DE168 are
+    read at 24 h and 168 h, DEmax is the maximum over the grid.
+
+    Parameters
+    ----------
+    X
+        Canonical feature frame (see :func:`pbpk_tumour_curves`); rows with a missing size get
+        NaN.
     peg
         Give every particle 2 kDa PEG (the data set does not record the coating).
 
@@ -396,40 +462,16 @@ def pbpk_delivery(X: Any, peg: bool = False) -> dict[str, np.ndarray]:
     >>> bool(-2.0 < m["DE24"][0] < 1.0)
     True
     """
-    import warnings
-
-    from nanotwin.errors import DesignWarning
-    from nanotwin.pbpk import build_parameters, stack_parameters
-    from nanotwin.population.batch import batch_simulate
-
-    cols = [c for c in ("type", "material", "targeting", "cancer_type", "graft", "site",
-                        "shape", "log10_hd", "zeta", "log10_dose", "log10_tw") if c in X]
-    keys = [tuple(r) for r in X[cols].itertuples(index=False)]
-    ok = np.isfinite(X["log10_hd"].to_numpy(float))
-    uniq = sorted({k for k, good in zip(keys, ok, strict=True) if good}, key=repr)
-    out = {t: np.full(len(X), np.nan) for t in TARGETS}
-    if not uniq:
-        return out
-    from types import SimpleNamespace
-
-    params = []
-    with warnings.catch_warnings():
-        # the proxy designs include large or cationic particles: the design checks warn about
-        # fast MPS capture, which is exactly what the PBPK model then simulates
-        warnings.simplefilter("ignore", DesignWarning)
-        for k in uniq:
-            row = SimpleNamespace(**dict(zip(cols, k, strict=True)))
-            params.append(build_parameters(_proxy_design(row, peg), canonical_numbers=True))
-    ds = batch_simulate(stack_parameters(params), PBPK_TIMES, outputs=("pct_id",))
-    tum = np.asarray(ds["pct_id"].sel(organ="tumor").values, dtype=float)
+    tum = pbpk_tumour_curves(X, PBPK_TIMES, peg=peg)
     i24, i168 = (int(np.argmin(np.abs(PBPK_TIMES - t))) for t in (24.0, 168.0))
     floor = 1e-6  # %ID; keeps log10 finite for particles that never reach the tumour
-    val = {"DE24": tum[:, i24], "DE168": tum[:, i168], "DEmax": tum.max(axis=1)}
-    pos = {k: i for i, k in enumerate(uniq)}
-    for j, (k, good) in enumerate(zip(keys, ok, strict=True)):
-        if good:
-            for t in TARGETS:
-                out[t][j] = float(np.log10(max(val[t][pos[k]], floor)))
+    ok = np.isfinite(tum[:, 0])
+    out = {t: np.full(len(X), np.nan) for t in TARGETS}
+    if not ok.any():
+        return out
+    val = {"DE24": tum[ok, i24], "DE168": tum[ok, i168], "DEmax": tum[ok].max(axis=1)}
+    for t in TARGETS:
+        out[t][ok] = np.log10(np.maximum(val[t], floor))
     return out
 
 
