@@ -314,3 +314,33 @@ def test_malformed_table_gives_one_line_data_error(tmp_path) -> None:
         simulate(bad, modality="PET")
     with pytest.raises(DataError, match="no such file"):
         simulate(tmp_path / "missing.csv", modality="PET")
+
+
+def test_gold_ct_example_carries_mg_per_kg_to_hu() -> None:
+    # Design dose (mg/kg) -> PBPK %ID/g -> mg Au/mL -> HU: the liver's CT enhancement must equal
+    # the slope at that slice's water path times the gold concentration computed by hand.
+    from pathlib import Path
+
+    import nanotwin
+    from nanotwin.design import load_design
+    from nanotwin.imaging import make_phantom, simulate
+    from nanotwin.imaging.tissue import tissue_of
+
+    d = load_design(Path(__file__).resolve().parents[2] / "examples" /
+                    "au_1.9nm_ct_hainfeld.yaml")
+    ph = make_phantom("mouse", voxel_mm=0.5)
+    t = 0.1
+    with_au = simulate(d, "CT", t, noise=False, phantom=ph).array
+    without = simulate(d.model_copy(update={"contrast": ()}), "CT", t, noise=False,
+                       phantom=ph).array
+    ds = nanotwin.simulate(d, times=np.array([0.0, t]))
+    liver_pct_per_g = float(ds["pct_id_per_g"].sel(organ="liver", time=t))
+    dose_mg_au = 3375.0 * 0.02 * 0.8  # mg/kg x kg x gold mass fraction (the example's values)
+    c_mg_per_mL = liver_pct_per_g / 100.0 * dose_mg_au * tissue_of("liver").density
+    z = int(np.argmax(ph.mask("liver").sum(axis=(0, 1))))
+    D_w = float(mods.water_equivalent_diameter_mm(ph, "microct")[z])
+    expected = mods.hu_per_mg_per_mL("Au", 80.0, 0.5, round(D_w)) * c_mg_per_mL
+    m = ph.mask("liver")
+    m[:, :, :z] = False
+    m[:, :, z + 1:] = False
+    assert float((with_au - without)[m].mean()) == pytest.approx(expected, rel=1e-3)
