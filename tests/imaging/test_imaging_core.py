@@ -335,7 +335,9 @@ def test_gold_ct_example_carries_mg_per_kg_to_hu() -> None:
                        phantom=ph).array
     ds = nanotwin.simulate(d, times=np.array([0.0, t]))
     liver_pct_per_g = float(ds["pct_id_per_g"].sel(organ="liver", time=t))
-    dose_mg_au = 3375.0 * 0.02 * 0.8  # mg/kg x kg x gold mass fraction (the example's values)
+    gold = next(c for c in d.contrast if c.agent == "Au")
+    dose_mg_au = (float(d.administration.dose_mg_per_kg) * float(d.subject.body_weight)
+                  * float(gold.mass_fraction))  # mg/kg x kg x gold mass fraction
     c_mg_per_mL = liver_pct_per_g / 100.0 * dose_mg_au * tissue_of("liver").density
     z = int(np.argmax(ph.mask("liver").sum(axis=(0, 1))))
     D_w = float(mods.water_equivalent_diameter_mm(ph, "microct")[z])

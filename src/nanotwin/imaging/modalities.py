@@ -242,11 +242,9 @@ def ct_spectrum(kVp: float, filtration_mm_Al: float, water_mm: float, *,
     if filtration_mm_Al < 0 or filtration_mm_Cu < 0 or water_mm < 0:
         raise DesignError("filtration_mm_Al/filtration_mm_Cu/water_mm: negative thickness; "
                           "give thicknesses in mm >= 0")
-    E, phi = _tube_spectrum(float(kVp), float(filtration_mm_Al), float(filtration_mm_Cu),
-                            float(anode_angle_deg))
-    mu_w = mass_attenuation(TISSUES["water"].composition, E) / 10.0  # 1/mm (1 g/cm^3)
-    w = phi * E * np.exp(-mu_w * water_mm)
-    return E, w / w.sum()
+    E, W = _slice_spectra(kVp, filtration_mm_Al, filtration_mm_Cu, anode_angle_deg,
+                          np.array([float(water_mm)]))
+    return E, W[0]
 
 
 def _eff_mass_att(composition: Any, E: np.ndarray, w: np.ndarray) -> float:
@@ -266,18 +264,25 @@ def hu_per_mg_per_mL(element: str, kVp: float = 120.0, filtration_mm_Al: float =
     """
     E, w = ct_spectrum(kVp, filtration_mm_Al, water_mm, filtration_mm_Cu=filtration_mm_Cu,
                        anode_angle_deg=anode_angle_deg)
-    mu_w = _eff_mass_att(TISSUES["water"].composition, E, w)
-    return 1000.0 * 1e-3 * _eff_mass_att(element, E, w) / mu_w
+    return float(_hu_slope(element, E, w[None, :])[0])
 
 
 def _slice_spectra(kVp: float, filtration_mm_Al: float, filtration_mm_Cu: float,
                    anode_angle_deg: float, water_mm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Detected-energy weights for each water path in ``water_mm``: array [n_path, n_E]."""
-    E, w0 = ct_spectrum(kVp, filtration_mm_Al, 0.0, filtration_mm_Cu=filtration_mm_Cu,
-                        anode_angle_deg=anode_angle_deg)
-    mu_w = mass_attenuation(TISSUES["water"].composition, E) / 10.0  # 1/mm
-    W = w0[None, :] * np.exp(-np.asarray(water_mm, dtype=float)[:, None] * mu_w[None, :])
+    """Detected-energy weights E Phi(E) exp(-mu_water(E) L), normalised, for each water path L
+    in ``water_mm`` (mm): array [n_path, n_E] (see :func:`ct_spectrum`)."""
+    E, phi = _tube_spectrum(float(kVp), float(filtration_mm_Al), float(filtration_mm_Cu),
+                            float(anode_angle_deg))
+    mu_w = mass_attenuation(TISSUES["water"].composition, E) / 10.0  # 1/mm (1 g/cm^3)
+    W = (phi * E)[None, :] * np.exp(-np.asarray(water_mm, dtype=float)[:, None] * mu_w[None, :])
     return E, W / W.sum(axis=1, keepdims=True)
+
+
+def _hu_slope(element: str, E: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """HU per mg/mL of ``element`` for each weight row of W: 1000 x 1e-3 x <mu/rho>_el /
+    <mu/rho>_water (linearised, water beam-hardening corrected)."""
+    mu_w = W @ mass_attenuation(TISSUES["water"].composition, E)
+    return 1000.0 * 1e-3 * (W @ mass_attenuation(element, E)) / mu_w
 
 
 def water_equivalent_diameter_mm(phantom: Phantom,
@@ -348,7 +353,7 @@ def ct(phantom: Phantom, element_mg_per_mL: dict[str, np.ndarray] | None = None,
     zsel = z_of.reshape(1, 1, nz)
     img = table[phantom.labels, zsel].astype(np.float32)
     for el, conc in (element_mg_per_mL or {}).items():
-        slope = 1000.0 * 1e-3 * (W @ mass_attenuation(el, E)) / mu_w  # HU per mg/mL, per path
+        slope = _hu_slope(el, E, W)  # HU per mg/mL, per water path
         img = img + (slope[zsel] * conc).astype(np.float32)
     if sc.fwhm_mm > 0.5 * min(phantom.spacing_mm):
         img = blur(img + 1000.0, sc.fwhm_mm, phantom.spacing_mm) - 1000.0

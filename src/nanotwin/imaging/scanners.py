@@ -31,6 +31,7 @@ Positron range
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -92,20 +93,20 @@ CT_SCANNERS = {
 }
 
 
-def get_pet(name: str) -> PETScanner:
+def _lookup(table: dict[str, Any], name: str, field: str, kind: str) -> Any:
     try:
-        return PET_SCANNERS[name]
+        return table[name]
     except KeyError:
-        raise DesignError(f"scanner: unknown PET scanner {name!r}; use one of "
-                          f"{', '.join(PET_SCANNERS)}") from None
+        raise DesignError(f"{field}: unknown {kind}{name!r}; use one of "
+                          f"{', '.join(table)}") from None
+
+
+def get_pet(name: str) -> PETScanner:
+    return _lookup(PET_SCANNERS, name, "scanner", "PET scanner ")
 
 
 def get_spect(name: str) -> SPECTCollimator:
-    try:
-        return SPECT_COLLIMATORS[name]
-    except KeyError:
-        raise DesignError(f"collimator: unknown {name!r}; use one of "
-                          f"{', '.join(SPECT_COLLIMATORS)}") from None
+    return _lookup(SPECT_COLLIMATORS, name, "collimator", "")
 
 
 def get_ct(name: str | CTScanner) -> CTScanner:
@@ -113,11 +114,7 @@ def get_ct(name: str | CTScanner) -> CTScanner:
     filtration that reproduces your scanner's measured HVL)."""
     if isinstance(name, CTScanner):
         return name
-    try:
-        return CT_SCANNERS[name]
-    except KeyError:
-        raise DesignError(f"scanner: unknown CT {name!r}; use one of "
-                          f"{', '.join(CT_SCANNERS)}") from None
+    return _lookup(CT_SCANNERS, name, "scanner", "CT ")
 
 
 def positron_mean_range_mm(nuclide: str) -> float:
