@@ -49,6 +49,15 @@ def tumor_delivery(
                           f"{sum(fr) / len(fr):.2f} ± {r['fold_r2_sd']:.2f}",
                           "-" if r.get("coverage_90") is None else _pct(r["coverage_90"]))
     Console().print(table)
+    var = Table(title="Where the variance is: between vs within source studies (log10 %ID)")
+    for col in ("target", "between-study share", "study's other rows as prediction: R²",
+                "≤2-fold", "rows (in multi-row studies)", "studies"):
+        var.add_column(col)
+    for t, v in res["study_variance"].items():
+        var.add_row(t, _pct(v["between_share"]), f"{v['study_mean_r2']:.2f}",
+                    _pct(v["study_mean_within_2fold"]), f"{v['n_rows']} ({v['n_rows_multi']})",
+                    str(v["n_studies"]))
+    Console().print(var)
 
 
 @handle_errors

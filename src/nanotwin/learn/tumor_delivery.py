@@ -54,6 +54,7 @@ __all__ = [
     "CVReport",
     "pbpk_delivery",
     "pbpk_tumour_curves",
+    "study_variance",
 ]
 
 #: Targets: canonical name -> (csv column, xlsx column).
@@ -699,6 +700,49 @@ def scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
         "within_3fold": float(np.mean(np.abs(res) <= LOG10_3 + 1e-12)),
         "n": int(len(y_true)),
     }
+
+
+def study_variance(y: np.ndarray, groups: np.ndarray) -> dict[str, float]:
+    """How much of a target's variance lies between source studies, and what knowing the study
+    would be worth.
+
+    * ``between_share``: 1 - (mean squared deviation of each row from its own study's mean) /
+      (variance of all rows), the share of the log10 variance that lies between studies (one-way
+      decomposition; a study with one row contributes only between-study variance).
+    * ``study_mean_r2`` and ``study_mean_within_2fold``: on the rows of studies with at least two
+      rows, each row predicted by the mean of the *other* rows of its own study (leave one row
+      out). This is what a model that knew the study, but not the row, would reach; a learner
+      that sees only design features on unseen studies must explain the between-study part
+      from the features (R² over all rows is about ``between_share`` x the explained share of
+      between-study variance).
+
+    NaN targets are dropped.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([0.0, 0.1, 1.0, 1.1, 2.0])
+    >>> v = study_variance(y, np.array([1, 1, 2, 2, 3]))
+    >>> round(v["between_share"], 3), v["n_studies"], v["n_rows_multi"]
+    (0.996, 3, 4)
+    """
+    ok = np.isfinite(y)
+    y, groups = np.asarray(y, float)[ok], np.asarray(groups)[ok]
+    _u, inv, n = np.unique(groups, return_inverse=True, return_counts=True)
+    sums = np.bincount(inv, weights=y)
+    mean = (sums / n)[inv]
+    within = float(np.mean((y - mean) ** 2))
+    multi = n[inv] > 1
+    if multi.sum() >= 2:
+        loo = (sums[inv] - y)[multi] / (n[inv][multi] - 1)
+        s = scores(y[multi], loo)
+    else:  # no study with two rows: nothing to predict a row from
+        s = {"r2_log10": float("nan"), "within_2fold": float("nan")}
+    return {"between_share": 1.0 - within / float(np.var(y)),
+            "study_mean_r2": s["r2_log10"],
+            "study_mean_within_2fold": s["within_2fold"],
+            "n_rows": int(len(y)), "n_studies": int(len(n)),
+            "n_rows_multi": int(multi.sum())}
 
 
 @dataclass

@@ -35,6 +35,10 @@ def validate_tumor_delivery(targets: tuple[str, ...] = ("DE24", "DE168", "DEmax"
       empirical-Bayes shrinkage of residuals by cancer type, material and tumour model; the
       learner is chosen by nested grouped CV among :data:`MECH_CANDIDATES`.
 
+    ``study_variance`` (per target, :func:`~nanotwin.learn.tumor_delivery.study_variance`): the
+    share of the log10 variance that lies between source studies and the score of the study's
+    own other rows as the prediction (what knowing the study would be worth).
+
     Every nested row also reports the empirical coverage of its 90 % split-conformal interval on
     the outer test studies (``coverage_90``) and the interval's mean width in decades.
 
@@ -48,6 +52,7 @@ def validate_tumor_delivery(targets: tuple[str, ...] = ("DE24", "DE168", "DEmax"
         load_db376,
         load_model_dataset,
         pbpk_delivery,
+        study_variance,
         xlsx_study_groups,
     )
 
@@ -55,7 +60,8 @@ def validate_tumor_delivery(targets: tuple[str, ...] = ("DE24", "DE168", "DEmax"
     X0 = X.drop(columns=["log10_tw", "log10_dose"])
     out: dict[str, Any] = {"data": "nano_tumor_db_376.csv (376 datasets, 200 studies)",
                            "grouped": {}, "grouped_no_tw": {}, "random": {}, "shipped": {},
-                           "grouped_mech": {}}
+                           "grouped_mech": {},
+                           "study_variance": {t: study_variance(y[t], g) for t in targets}}
     for t in targets:
         out["grouped"][t] = grouped_cv(X, y[t], g, t).as_dict()
         if with_random_split:
