@@ -29,6 +29,8 @@ def test_image_command_writes_images_panel_and_table(tmp_path) -> None:
     text = (out / "quantification.csv").read_text()
     assert "tumor" in text and "suv" in text
     assert "best tumour CNR" in res.output
+    # the table carries no CT contrast element: the CT line says so instead of a "best" time
+    assert "carries no CT contrast agent" in " ".join(res.output.split())
 
 
 def test_image_command_bad_input_is_one_line(tmp_path) -> None:

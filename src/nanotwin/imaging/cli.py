@@ -174,5 +174,13 @@ def register(app: typer.Typer) -> None:
             ims = [images[(m, t)] for t in ts]
             if ims[0].array.ndim == 3 and "tumor" in ph.organs:
                 tb, cnr = best_contrast_time(ims, ph)
-                con.print(f"{m}: best tumour CNR {cnr:.3g} at {tb:g} h")
+                means = [r["mean"] for r in rows if r["organ"] == "tumor" and r["modality"] == m]
+                if len(ts) > 1 and np.ptp(means) == 0.0:
+                    con.print(f"{m}: the image does not change with time (this design carries "
+                              f"no {m} contrast agent); tumour CNR {cnr:.3g}")
+                elif cnr <= 0.0:
+                    con.print(f"{m}: tumour not brighter than muscle at any time (best CNR "
+                              f"{cnr:.3g} at {tb:g} h)")
+                else:
+                    con.print(f"{m}: best tumour CNR {cnr:.3g} at {tb:g} h")
         con.print(f"panel: {png}")
