@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from nanotwin.learn.timecourse import bateman, fit_dataset, load_timecourse
 
@@ -40,3 +41,32 @@ def test_pbpk_tumour_curves_match_delivery():
     de = pbpk_delivery(X)
     np.testing.assert_allclose(np.log10(c[0, 3]), de["DE24"][0], atol=0.01)
     assert np.isnan(de["DE24"][1])
+
+
+def test_cor2_is_the_squared_correlation_and_ignores_level_and_scale():
+    """caret's Rsquared (the published AI-PBPK convention): any positive affine map of the
+    observations scores 1, whereas R² punishes the level; constant predictions give NaN."""
+    from nanotwin.learn.timecourse import cor2, r2
+
+    y = np.array([1.0, 3.0, 2.0, 0.5, 0.2])
+    assert abs(cor2(y, 10.0 * y + 4.0) - 1.0) < 1e-12
+    assert r2(y, 10.0 * y + 4.0) < 0.0
+    assert np.isnan(cor2(y, np.full(5, 2.0)))
+    # for a least-squares straight line, R² of the line equals cor² (textbook identity)
+    b, a = np.polyfit(np.arange(5.0), y, 1)
+    line = a + b * np.arange(5.0)
+    assert abs(cor2(y, np.arange(5.0)) - r2(y, line)) < 1e-12
+
+
+@pytest.mark.slow
+def test_timecourse_validation_numbers(shared_data):
+    """Pins the time-course rows of docs/learn.md (about 80 s): in-sample fits reproduce most
+    datasets, held-out predicted curves almost none by R², about a quarter by cor²."""
+    from nanotwin.learn.timecourse import validate_timecourse
+
+    v = validate_timecourse()
+    assert v["n_datasets_ge4_points"] == 258
+    assert v["in_sample_frac_r2_ge_0.7_ge4"] == pytest.approx(0.643, abs=0.02)
+    assert v["cv_predicted_frac_r2_ge_0.7_ge4"] < 0.05
+    assert v["cv_predicted_frac_cor2_ge_0.7_ge4"] == pytest.approx(0.256, abs=0.05)
+    assert v["pbpk_shape_frac_cor2_ge_0.7_ge4"] == pytest.approx(0.240, abs=0.05)
