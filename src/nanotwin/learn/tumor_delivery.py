@@ -738,7 +738,8 @@ def study_variance(y: np.ndarray, groups: np.ndarray) -> dict[str, float]:
         s = scores(y[multi], loo)
     else:  # no study with two rows: nothing to predict a row from
         s = {"r2_log10": float("nan"), "within_2fold": float("nan")}
-    return {"between_share": 1.0 - within / float(np.var(y)),
+    total = float(np.var(y))
+    return {"between_share": 1.0 - within / total if total > 0 else float("nan"),
             "study_mean_r2": s["r2_log10"],
             "study_mean_within_2fold": s["within_2fold"],
             "n_rows": int(len(y)), "n_studies": int(len(n)),
