@@ -147,3 +147,15 @@ def test_shipped_posterior_is_consistent():
     med = default_mechanisms()
     for k, v in post.median.items():
         assert med[k] == v
+
+
+def test_drug_of_degraded_carriers_is_released_not_kept():
+    from pathlib import Path
+
+    from nanotwin.pbpk import mass_balance, simulate
+
+    ex = Path(__file__).resolve().parents[2] / "examples" / "liposome_177lu_dox_gated.yaml"
+    ds = simulate(ex, times=[0.0, 24.0, 168.0], mechanisms={"k_deg_soft": 0.05})
+    assert float(ds["pct_id"].sel(organ="degraded")[-1]) > 10.0
+    assert float(np.abs(ds["drug_encapsulated_pct"].sel(organ="degraded")).max()) < 1e-9
+    assert mass_balance(ds)["drug"] < 1e-6
