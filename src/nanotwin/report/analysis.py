@@ -67,6 +67,7 @@ def biodistribution(design: Any, *, species: str | None = None) -> dict[str, Any
         ``summary_units``, ``table`` (rows organ, %ID and %ID/g at :data:`TABLE_TIMES`).
     """
     import nanotwin
+    import nanotwin.cli  # noqa: F401 - first: nanotwin.pbpk.cli imports it (no import cycle)
     from nanotwin.pbpk.cli import SUMMARY_UNITS, summary
 
     ds = nanotwin.simulate(design, species=species)

@@ -19,7 +19,13 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+from fastapi import FastAPI, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
 from nanotwin.errors import DesignError
+
+# This module is imported only by ``nanotwin serve`` (nanotwin.web imports it on first use), so
+# FastAPI is imported at its top: FastAPI reads the handlers' annotations from module globals.
 
 __all__ = ["create_app", "MAX_BODY_BYTES"]
 
@@ -115,8 +121,6 @@ def create_app(db_path: str | Path, *, workers: int = 1, max_pending: int = 32,
     import contextlib
 
     import jinja2
-    from fastapi import FastAPI, Form, Request, UploadFile
-    from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
     import nanotwin
     from nanotwin._paths import package_data
@@ -175,8 +179,8 @@ def create_app(db_path: str | Path, *, workers: int = 1, max_pending: int = 32,
                 "style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'")
         return response
 
-    def page(name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
-        html = env.get_template(name).render(**ctx)
+    def page(template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+        html = env.get_template(template).render(**ctx)
         return HTMLResponse(html, status_code=status)
 
     def not_found(what: str) -> HTMLResponse:

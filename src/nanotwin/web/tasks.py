@@ -95,7 +95,8 @@ def _images(design: Any, params: dict[str, Any], progress: Any) -> tuple[dict[st
     vols: dict[str, Any] = {}
     info: dict[str, Any] = {"modalities": [], "times_h": imgs.times, "units": {}, "range": {},
                             "planar": []}
-    for m in imgs.modalities:
+    order = sorted(imgs.modalities, key=lambda m: IMAGE_MODALITIES.index(m))
+    for m in order:
         ims = [imgs.images[(m, t)] for t in imgs.times if (m, t) in imgs.images]
         info["modalities"].append(m)
         info["units"][m] = ims[0].units

@@ -88,10 +88,11 @@
     var axes = { coronal: 1, sagittal: 0, axial: 2 };
     var img = $("#v-img"), mod = $("#v-mod"), view = $("#v-view"), mip = $("#v-mip"),
       slice = $("#v-slice"), fused = $("#v-fused"), time = $("#v-time");
+    var lastView = null;
     var update = function () {
       var n = info.shape[axes[view.value]];
       slice.max = String(n - 1);
-      if (parseInt(slice.value, 10) > n - 1) { slice.value = String(Math.floor(n / 2)); }
+      if (view.value !== lastView) { slice.value = String(Math.floor(n / 2)); lastView = view.value; }
       slice.disabled = mip.checked;
       $("#v-slice-n").textContent = mip.checked ? "" : (parseInt(slice.value, 10) + 1) + " / " + n;
       var t = info.times_h[parseInt(time.value, 10)];
