@@ -139,7 +139,7 @@ def _seed(url: str) -> list[str]:
 
     with httpx.Client(base_url=url, timeout=120.0, follow_redirects=False) as c:
         r = c.post("/designs/example")
-        design_path = r.headers["location"]
+        design_path = r.headers["location"].split("?")[0]
         r = c.post(design_path + "/runs", data={"kind": "biodistribution"})
         run_path = r.headers["location"]
         t0 = time.time()

@@ -68,6 +68,13 @@ def _wait_done(page: object, timeout_ms: int = 240_000) -> None:
     assert status == "done", page.inner_text("#run-status")
 
 
+def _image_shown(page: object, condition: str = "true") -> None:
+    """Wait until the viewer's image meets ``condition`` and has loaded (a function, not a
+    string to evaluate: the app's Content-Security-Policy forbids eval)."""
+    page.wait_for_function("() => { const img = document.getElementById('v-img'); return ("
+                           + condition + ") && img.complete && img.naturalWidth > 0; }")
+
+
 def test_form_error_save_run_plot_download(server: object, browser: object, shots: Path,
                                            ) -> None:
     page = browser.new_page()
@@ -135,7 +142,7 @@ def test_form_error_save_run_plot_download(server: object, browser: object, shot
     with page.expect_download() as dl:
         page.click("#downloads a[href$='biodistribution.csv']")
     head = Path(dl.value.path()).read_text().splitlines()[0]
-    assert "organ" in head and "time" in head
+    assert "organ" in head and "time" in head  # columns organ, time_h, ...
     assert dl.value.suggested_filename == "biodistribution.csv"
 
     # the design page lists the run
@@ -180,23 +187,17 @@ def test_upload_error_then_images_with_time_slider(server: object, browser: obje
     page.wait_for_url(re.compile(r"/runs/[A-Za-z0-9_-]+$"))
     _wait_done(page)
     img = page.locator("#v-img")
-    page.wait_for_function("() => document.getElementById('v-img').complete && "
-                           "document.getElementById('v-img').naturalWidth > 0")
+    _image_shown(page)
     assert page.input_value("#v-mod") == "PET"
     src0 = img.get_attribute("src")
     assert "fused=1" in src0 and "t=1" in src0
     page.screenshot(path=str(shots / "browser_pet_ct_1h.png"), full_page=True)
     page.locator("#v-time").fill("1")
-    page.wait_for_function("() => document.getElementById('v-img').src.indexOf('t=24') > 0 && "
-                           "document.getElementById('v-img').complete && "
-                           "document.getElementById('v-img').naturalWidth > 0")
+    _image_shown(page, "img.src.indexOf('t=24') > 0")
     assert page.inner_text("#v-time-label") == "24 h"
     page.uncheck("#v-mip")
     page.select_option("#v-view", "axial")
-    page.wait_for_function("() => document.getElementById('v-img').src.indexOf('view=axial') > 0 && "
-                           "document.getElementById('v-img').src.indexOf('slice=-1') < 0 && "
-                           "document.getElementById('v-img').complete && "
-                           "document.getElementById('v-img').naturalWidth > 0")
+    _image_shown(page, "img.src.indexOf('view=axial') > 0 && img.src.indexOf('slice=-1') < 0")
     page.screenshot(path=str(shots / "browser_pet_ct_24h_axial.png"), full_page=True)
 
     with page.expect_download() as dl:

@@ -127,7 +127,7 @@ def create_app(db_path: str | Path, *, workers: int = 1, max_pending: int = 32,
     from nanotwin.report.analysis import SWEEP_VARIABLES, quiet_design
     from nanotwin.results import stable_hash
     from nanotwin.web import forms
-    from nanotwin.web.jobs import Busy, JobManager
+    from nanotwin.web.jobs import BusyError, JobManager
     from nanotwin.web.store import Store
     from nanotwin.web.tasks import IMAGE_MODALITIES
     from nanotwin.web.uploads import (
@@ -415,7 +415,7 @@ def create_app(db_path: str | Path, *, workers: int = 1, max_pending: int = 32,
         try:
             params = run_params(kind, form)
             rid = jobs.submit(design_id, kind, params, row["source"])
-        except Busy as exc:
+        except BusyError as exc:
             return page("error.html", 503, title="busy", message=str(exc))
         except DesignError as exc:
             return RedirectResponse(f"/designs/{design_id}?run_error={quote(str(exc))}#run",

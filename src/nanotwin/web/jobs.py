@@ -22,10 +22,10 @@ from typing import Any
 from nanotwin.errors import DesignError
 from nanotwin.web.store import Store
 
-__all__ = ["JobManager", "Busy"]
+__all__ = ["JobManager", "BusyError"]
 
 
-class Busy(DesignError):
+class BusyError(DesignError):
     """Too many runs are waiting."""
 
 
@@ -39,7 +39,7 @@ class JobManager:
     workers
         Worker processes (simulations that run at the same time).
     max_pending
-        Runs allowed to wait or run at once; more are refused with :class:`Busy`.
+        Runs allowed to wait or run at once; more are refused with :class:`BusyError`.
     """
 
     def __init__(self, store: Store, workers: int = 1, max_pending: int = 32) -> None:
@@ -73,7 +73,7 @@ class JobManager:
         """Queue a run; returns its id."""
         with self._lock:
             if self.store.count_pending() >= self.max_pending:
-                raise Busy(f"the server has {self.max_pending} runs waiting or running; try "
+                raise BusyError(f"the server has {self.max_pending} runs waiting or running; try "
                            "again in a few minutes")
             rid = self.store.create_run(design_id, kind, params, source)
         self._wake.set()

@@ -1,0 +1,69 @@
+"""Runs executed by the real worker pool (a spawned worker process), and a restart."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+import numpy as np
+
+from nanotwin.pbpk import demo_design_mapping
+from nanotwin.web.jobs import JobManager
+from nanotwin.web.store import Store
+from nanotwin.web.uploads import dump_design_text
+
+
+def _wait(store: Store, rid: str, timeout: float = 240.0) -> dict:
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        run = store.get_run(rid)
+        if run["status"] in ("done", "failed"):
+            return run
+        time.sleep(0.2)
+    raise AssertionError(f"run {rid} did not finish: {store.get_run(rid)}")
+
+
+def test_worker_runs_a_biodistribution_and_a_run_interrupted_by_a_restart_resumes(
+        tmp_path: Path) -> None:
+    import pandas as pd
+    import xarray as xr
+
+    import nanotwin
+
+    db = tmp_path / "app.sqlite"
+    store = Store(db)
+    source = dump_design_text(demo_design_mapping())
+    did = store.save_design("demo", source, "h")
+    # a run that was running when the server stopped ...
+    interrupted = store.create_run(did, "biodistribution", {}, source)
+    store.mark_running(interrupted)
+    bad = store.create_run(did, "dose", {}, source.replace("Cu-64", "Xx-999"))
+    jobs = JobManager(store, workers=1, max_pending=8)
+    jobs.start()  # ... is queued again by the restart and runs
+    try:
+        assert jobs.recovered == {"requeued": 1, "failed": 0}
+        run = _wait(store, interrupted)
+        failed = _wait(store, bad)
+    finally:
+        jobs.shutdown()
+    assert run["status"] == "done", run["error"]
+    assert run["attempts"] == 2
+    names = {f["name"] for f in run["files"]}
+    assert {"biodistribution.csv", "biodistribution.nc", "design.yaml"} <= names
+    ds = xr.open_dataset(io.BytesIO(store.get_file(interrupted, "biodistribution.nc")[1]),
+                         engine="h5netcdf")
+    ref = nanotwin.simulate(nanotwin.load_design(demo_design_mapping()))
+    np.testing.assert_allclose(ds["pct_id"].values, ref["pct_id"].values, rtol=1e-9)
+    csv = pd.read_csv(io.BytesIO(store.get_file(interrupted, "biodistribution.csv")[1]))
+    assert "organ" in csv.columns and any(c.startswith("time") for c in csv.columns)
+    s = run["summary"]
+    assert set(s["summary"]) >= {"DE24", "tumor_to_muscle_24h", "blood_AUC_pctID_h"}
+    tumor = next(r for r in s["table"]["rows"] if r["organ"] == "tumor")
+    t = s["table"]["times_h"]
+    np.testing.assert_allclose(tumor["pct_id"], ref["pct_id"].sel(organ="tumor").interp(
+        time=t).values, rtol=1e-9)
+    assert {tr["name"] for tr in s["fig"]["data"]} >= {"tumor", "liver", "blood"}
+    # a bad design fails with the CLI's one-line message, not a traceback
+    assert failed["status"] == "failed"
+    assert failed["error"].startswith("radiolabels.0.nuclide:") and "\n" not in failed["error"]
