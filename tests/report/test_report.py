@@ -103,3 +103,20 @@ def test_validation_status_lists_each_model_with_live_checks() -> None:
     ct = {c["check"].split(" vs ")[0]: c for c in rows[1]["checks"]}
     assert set(ct) == {"CT slope Au 140 kVp", "CT slope Au 80 kVp", "CT slope I 120 kVp"}
     assert all(r["command"] and r["doc"].startswith("docs/") for r in rows)
+
+
+@pytest.mark.slow
+def test_report_pdf_with_debian_chromium(demo_file: Path, tmp_path: Path) -> None:
+    import os
+    import shutil
+
+    if not (os.environ.get("NANOTWIN_CHROMIUM") or shutil.which("chromium")):
+        if os.environ.get("CI"):
+            pytest.fail("chromium missing; .ci/run installs it")
+        pytest.skip("Debian's chromium is not installed")
+    out = tmp_path / "report.html"
+    res = CliRunner().invoke(app, ["report", str(demo_file), "--out", str(out), "--times",
+                                   "24", "--voxel", "1.0", "--no-checks", "--pdf"])
+    assert res.exit_code == 0, res.output
+    pdf = out.with_suffix(".pdf").read_bytes()
+    assert pdf[:5] == b"%PDF-" and len(pdf) > 50_000

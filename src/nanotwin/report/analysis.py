@@ -257,7 +257,7 @@ def assumptions(design_mapping: Mapping[str, Any], design: Any,
         f = find_field(spec, path)
         if f is None:
             continue
-        unit = f.unit if f.kind in ("quantity", "number") else ""
+        unit = ""
         text = f"{value:g}" if isinstance(value, float) else str(value)
         if f.kind == "quantity" and f.append_unit:
             unit = f.append_unit.replace("**3", "³").replace("**2", "²").replace("1/mM/s",

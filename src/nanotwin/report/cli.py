@@ -26,11 +26,14 @@ def register(app: typer.Typer) -> None:
         voxel: float = typer.Option(None, "--voxel", help="Voxel size (mm)."),
         checks: bool = typer.Option(True, "--checks/--no-checks",
                                     help="Run the quick validation checks (~10 s)."),
+        pdf: bool = typer.Option(False, "--pdf", help="Also print it to PDF (OUT with .pdf) "
+                                 "with headless Chromium."),
     ) -> None:
         """One self-contained HTML report of a design: biodistribution, doses, images,
         assumptions, validation status and provenance."""
         from rich.progress import Progress
 
+        from nanotwin.errors import DesignError
         from nanotwin.imaging.cli import _floats
         from nanotwin.outputs import check_output_dir
         from nanotwin.report import write_report
@@ -40,6 +43,9 @@ def register(app: typer.Typer) -> None:
         check_output_dir(out.parent if str(out.parent) else Path("."), overwrite=True)
         mods = [m for m in modality.split(",") if m.strip()] if modality else None
         ts = _floats(times, "--times")
+        pdf_path = out.with_suffix(".pdf")
+        if pdf and pdf_path.exists() and not overwrite:
+            raise DesignError(f"--pdf: {pdf_path} exists; add --overwrite to replace it")
         with Progress(transient=True) as prog:
             task = prog.add_task("report", total=1.0)
 
@@ -49,3 +55,7 @@ def register(app: typer.Typer) -> None:
             path = write_report(design, out, overwrite=overwrite, modalities=mods, times_h=ts,
                                 voxel_mm=voxel, checks=checks, progress=step)
         typer.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+        if pdf:
+            from nanotwin.report.html import html_to_pdf
+
+            typer.echo(f"wrote {html_to_pdf(path, pdf_path)}")

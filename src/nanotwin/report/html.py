@@ -21,7 +21,8 @@ from typing import Any
 
 from nanotwin.errors import DesignError
 
-__all__ = ["build_report", "write_report", "report_context", "default_modalities"]
+__all__ = ["build_report", "write_report", "report_context", "default_modalities",
+           "html_to_pdf"]
 
 Progress = Callable[[float, str], None]
 
@@ -220,3 +221,46 @@ def write_report(source: str | Path | Mapping[str, Any], out: str | Path, *,
         Path(tmp).unlink(missing_ok=True)
         raise
     return out
+
+
+def html_to_pdf(html_path: str | Path, pdf_path: str | Path, *, browser: str | None = None,
+                timeout_s: float = 120.0) -> Path:
+    """Print a report to PDF with headless Chromium (Debian's ``chromium``; optional).
+
+    The browser is ``browser``, else ``$NANOTWIN_CHROMIUM``, else ``chromium`` on the PATH. It
+    runs with a fresh profile, no network services, and a virtual-time budget so the plots are
+    drawn before printing.
+
+    Raises
+    ------
+    DesignError
+        If no Chromium is found or it fails (one line).
+    """
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+
+    exe = browser or os.environ.get("NANOTWIN_CHROMIUM") or shutil.which("chromium") or \
+        shutil.which("chromium-browser")
+    if not exe:
+        raise DesignError("--pdf: needs Chromium (apt-get install chromium) or "
+                          "NANOTWIN_CHROMIUM=/path/to/chromium; the HTML report was written")
+    html_path, pdf_path = Path(html_path).resolve(), Path(pdf_path)
+    with tempfile.TemporaryDirectory() as profile:
+        args = [exe, "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--disable-dev-shm-usage", f"--user-data-dir={profile}",
+                "--virtual-time-budget=20000", "--no-pdf-header-footer",
+                f"--print-to-pdf={pdf_path.resolve()}", html_path.as_uri()]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            args.insert(2, "--no-sandbox")  # Chromium refuses to run as root with its sandbox
+        try:
+            res = subprocess.run(args, capture_output=True, text=True, timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            raise DesignError(f"--pdf: Chromium did not finish within {timeout_s:g} s; the "
+                              "HTML report was written") from None
+    if res.returncode != 0 or not pdf_path.is_file() or pdf_path.stat().st_size == 0:
+        last = (res.stderr.strip().splitlines() or ["no output"])[-1]
+        raise DesignError(f"--pdf: Chromium failed ({last}); the HTML report was written")
+    return pdf_path

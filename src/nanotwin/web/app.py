@@ -119,6 +119,7 @@ def create_app(db_path: str | Path, *, workers: int = 1, max_pending: int = 32,
         Start the worker pool with the app (off: runs stay queued, for tests of the pages).
     """
     import contextlib
+    import functools
 
     import jinja2
 
@@ -297,6 +298,10 @@ def create_app(db_path: str | Path, *, workers: int = 1, max_pending: int = 32,
                                 design_id)
         return RedirectResponse(f"/designs/{did}?saved=1", status_code=303)
 
+    @functools.lru_cache(maxsize=256)
+    def warnings_of(source: str) -> tuple[str, ...]:
+        return tuple(quiet_design(parse_design_text(source, "design.yaml"))[1])
+
     @app.get("/designs/{design_id}", response_class=HTMLResponse)
     def show_design(design_id: str, saved: int = 0, warn: int = 0,
                     run_error: str = "") -> HTMLResponse:
@@ -304,9 +309,8 @@ def create_app(db_path: str | Path, *, workers: int = 1, max_pending: int = 32,
         if got is None:
             return not_found("design")
         row, mapping = got
-        _, warns = quiet_design(mapping)
         return design_page(design_id=design_id, values=forms.values_for_form(mapping),
-                           warnings=warn_map(warns), name=row["name"],
+                           warnings=warn_map(list(warnings_of(row["source"]))), name=row["name"],
                            notice="saved" if saved else "", run_error=run_error[:300])
 
     @app.post("/designs/{design_id}")
