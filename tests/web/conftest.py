@@ -83,3 +83,18 @@ def chromium() -> str | None:
         if p and Path(p).is_file():
             return p
     return None
+
+
+@pytest.fixture()
+def make_server() -> Iterator[object]:
+    """A factory of servers (for tests that stop and restart one); all are stopped at the end."""
+    made: list[Server] = []
+
+    def make(db: Path, workers: int = 1) -> Server:
+        srv = Server(db, workers)
+        made.append(srv)
+        return srv
+
+    yield make
+    for srv in made:
+        srv.stop()

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from nanotwin.pbpk import demo_design_mapping
 from nanotwin.web.jobs import JobManager
@@ -67,3 +68,41 @@ def test_worker_runs_a_biodistribution_and_a_run_interrupted_by_a_restart_resume
     # a bad design fails with the CLI's one-line message, not a traceback
     assert failed["status"] == "failed"
     assert failed["error"].startswith("radiolabels.0.nuclide:") and "\n" not in failed["error"]
+
+
+@pytest.mark.slow
+def test_server_restart_loses_nothing(tmp_path: Path, make_server: object) -> None:
+    """Stop the real server while a run is running; after the restart the design and the
+    finished run are there and the interrupted run is run again to completion."""
+    import httpx
+
+    db = tmp_path / "app.sqlite"
+    srv = make_server(db).start()
+    with httpx.Client(base_url=srv.url, timeout=60) as c:
+        design = c.post("/designs/example").headers["location"].split("?")[0]
+        first = c.post(design + "/runs", data={"kind": "biodistribution"}).headers["location"]
+        t0 = time.time()
+        while c.get("/api" + first).json()["status"] != "done" and time.time() - t0 < 240:
+            time.sleep(0.3)
+        sweep = {"kind": "sweep", "var_size": "on", "size_lo": "20", "size_hi": "200",
+                 "n": "48", "generations": "4", "obj1": "tumor_delivery", "goal1": "max",
+                 "obj2": "liver_pct_id_24h", "goal2": "min"}
+        second = c.post(design + "/runs", data=sweep).headers["location"]
+        while c.get("/api" + second).json()["status"] == "queued" and time.time() - t0 < 240:
+            time.sleep(0.1)
+        assert c.get("/api" + second).json()["status"] == "running"
+    srv.stop()
+    assert Store(db).get_run(second.rsplit("/", 1)[1])["status"] == "running"
+    srv = make_server(db).start()
+    with httpx.Client(base_url=srv.url, timeout=60) as c:
+        assert c.get(design).status_code == 200
+        assert c.get("/api" + first).json()["status"] == "done"
+        assert c.get(first + "/files/biodistribution.csv").status_code == 200
+        st = c.get("/api" + second).json()
+        assert st["status"] in ("queued", "running")
+        t0 = time.time()
+        while st["status"] not in ("done", "failed") and time.time() - t0 < 300:
+            time.sleep(0.5)
+            st = c.get("/api" + second).json()
+        assert st["status"] == "done", st["error"]
+        assert "pareto.csv" in st["files"]

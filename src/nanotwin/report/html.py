@@ -59,11 +59,12 @@ def image_strip(imgs: Any, view: str = "coronal") -> list[dict[str, Any]]:
     """PNG views (fused over CT where there is a CT) per modality and time, as data URIs."""
     import numpy as np
 
+    from nanotwin.imaging import MODALITIES
     from nanotwin.report.render import view_png
 
     out = []
     ct = {t: im for (m, t), im in imgs.images.items() if m == "CT"}
-    for m in imgs.modalities:
+    for m in sorted(imgs.modalities, key=MODALITIES.index):
         ims = [imgs.images[(m, t)] for t in imgs.times if (m, t) in imgs.images]
         if not ims or ims[0].array.ndim != 3:
             continue
@@ -137,9 +138,8 @@ def report_context(source: str | Path | Mapping[str, Any], *,
             ctx["dose_fig"] = fig_doses(dose["rows"])
         progress(0.5, "simulating images")
         mods = list(modalities) if modalities else default_modalities(design)
-        imgs, ctx["images_error"] = _section(lambda: an.images(
-            design, mods, times_h, voxel_mm=voxel_mm,
-            progress=lambda f, m: progress(0.5 + 0.25 * f, m)))
+        imgs, ctx["images_error"] = _images_each(an, design, mods, times_h, voxel_mm,
+                                                 progress)
         if imgs:
             models.append("imaging")
             ctx["images"] = image_strip(imgs)
@@ -152,6 +152,27 @@ def report_context(source: str | Path | Mapping[str, Any], *,
     ctx["provenance"]["design source sha256"] = ctx["source_sha256"]
     progress(0.95, "writing the report")
     return ctx
+
+
+def _images_each(an: Any, design: Any, mods: Sequence[str], times_h: Sequence[float],
+                 voxel_mm: float | None, progress: Progress) -> tuple[Any, str | None]:
+    """Images of every modality that the design can give; the others' one-line errors."""
+    sets, errors = [], []
+    for i, m in enumerate(mods):
+        got, err = _section(lambda m=m, i=i: an.images(
+            design, [m], times_h, voxel_mm=voxel_mm,
+            progress=lambda f, msg: progress(0.5 + 0.25 * (i + f) / len(mods), msg)))
+        if got is not None:
+            sets.append(got)
+        else:
+            errors.append(f"{m}: {err}")
+    if not sets:
+        return None, "; ".join(errors) or None
+    first = sets[0]
+    for other in sets[1:]:
+        first.images.update(other.images)
+        first.quantification.extend(other.quantification)
+    return first, "; ".join(errors) or None
 
 
 def _env() -> Any:
