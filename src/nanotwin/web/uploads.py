@@ -1,10 +1,12 @@
-"""Reading design text sent to the web app (uploads, pasted YAML/JSON/TOML), safely, in memory.
+"""Reading design text sent to the web app (uploads, stored designs), safely.
 
 * the size is capped (:data:`MAX_DESIGN_BYTES`);
 * YAML is read with PyYAML's ``SafeLoader`` (no tags that build Python objects) and anchors and
   aliases are refused, so a small file cannot expand into a huge document ("billion laughs");
-* JSON and TOML use the standard library parsers; nesting deeper than a design needs is refused;
-* nothing touches the file system: the uploaded file's name only chooses the parser.
+* nesting deeper than a design needs is refused;
+* the text is then read by the CLI's own reader (:func:`nanotwin.design.read_design_file`, so
+  the parsers and messages are the CLI's) from a fresh private temporary folder; the client's
+  file name is reduced to a safe base name and only chooses the parser and names the messages.
 
 Errors are :class:`~nanotwin.errors.DesignError` lines in the CLI's wording
 (``design.yaml: malformed YAML at line 3, column 5: ...; fix the syntax there``).
@@ -34,7 +36,6 @@ __all__ = ["parse_design_text", "dump_design_text", "MAX_DESIGN_BYTES", "safe_fi
 MAX_DESIGN_BYTES = 256 * 1024
 _MAX_DEPTH = 20
 
-_KINDS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml"}
 
 
 def safe_filename(name: str | None, default: str = "design.yaml") -> str:
@@ -85,54 +86,51 @@ def parse_design_text(text: str | bytes, filename: str = "design.yaml") -> dict[
     if len(text.encode("utf-8")) > MAX_DESIGN_BYTES:
         raise DesignError(f"{name}: larger than the {MAX_DESIGN_BYTES // 1024} KiB a design "
                           "file may have; upload the design file itself")
-    suffix = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
-    kind = _KINDS.get(suffix, "yaml")
-    if kind == "yaml" and text.lstrip().startswith("{"):
-        kind = "json" if suffix != ".yaml" and suffix != ".yml" else "yaml"
-    try:
-        if kind == "json":
-            data = json.loads(text)
-        elif kind == "toml":
-            import tomllib
+    if _bracket_depth(text) > _MAX_DEPTH:
+        raise DesignError(f"{name}: nested too deeply; a design has at most a few levels")
+    if name.lower().endswith((".yaml", ".yml")):
+        _refuse_aliases(text, name)
+    # Parse with the CLI's own reader (same parsers, same one-line messages): the text goes to
+    # a fresh private temporary folder under the sanitised base name, never to a client path.
+    import tempfile
+    from pathlib import Path
 
-            data = tomllib.loads(text)
-        else:
-            data = _safe_yaml(text, name)
-    except json.JSONDecodeError as exc:
-        raise DesignError(f"{name}: malformed JSON at line {exc.lineno}, column {exc.colno}: "
-                          f"{exc.msg}; fix the syntax there") from None
-    except RecursionError:
-        raise DesignError(f"{name}: nested too deeply; a design has at most a few levels") \
-            from None
-    except DesignError:
-        raise
-    except Exception as exc:  # yaml.YAMLError, tomllib.TOMLDecodeError
-        mark = getattr(exc, "problem_mark", None)
-        if mark is not None:
-            problem = getattr(exc, "problem", None) or "syntax error"
-            raise DesignError(f"{name}: malformed YAML at line {mark.line + 1}, column "
-                              f"{mark.column + 1}: {problem}; fix the syntax there") from None
-        head = str(exc).splitlines()[0] if str(exc) else "syntax error"
-        raise DesignError(f"{name}: malformed {kind.upper()}: {head}; fix the syntax there") \
-            from None
-    if not isinstance(data, dict):
-        raise DesignError(f"{name}: a design file must hold a mapping (name:, nanoparticle:, "
-                          f"…), got {type(data).__name__}")
+    from nanotwin.design import read_design_file
+
+    with tempfile.TemporaryDirectory(prefix="nanotwin-upload-") as d:
+        path = Path(d) / name
+        path.write_text(text, encoding="utf-8")
+        data = read_design_file(path)
     if _depth(data) > _MAX_DEPTH:
         raise DesignError(f"{name}: nested too deeply; a design has at most a few levels")
     return data
 
 
-def _safe_yaml(text: str, name: str) -> Any:
+def _bracket_depth(text: str) -> int:
+    """Deepest nesting of [ and { in ``text`` (an upper bound: brackets in strings count)."""
+    depth = best = 0
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            best = max(best, depth)
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+    return best
+
+
+def _refuse_aliases(text: str, name: str) -> None:
+    """Refuse YAML anchors and aliases (a small file could expand into a huge document)."""
     import yaml
 
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            mark = event.start_mark
-            raise DesignError(f"{name}: YAML anchors and aliases (&, *) are not accepted (line "
-                              f"{mark.line + 1}, column {mark.column + 1}); write the values "
-                              "out")
-    return yaml.safe_load(text)
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                mark = event.start_mark
+                raise DesignError(f"{name}: YAML anchors and aliases (&, *) are not accepted "
+                                  f"(line {mark.line + 1}, column {mark.column + 1}); write "
+                                  "the values out")
+    except yaml.YAMLError:
+        return  # malformed: the reader below reports it with line and column
 
 
 def dump_design_text(mapping: dict[str, Any], fmt: str = "yaml") -> str:
