@@ -106,3 +106,26 @@ def test_server_restart_loses_nothing(tmp_path: Path, make_server: object) -> No
             st = c.get("/api" + second).json()
         assert st["status"] == "done", st["error"]
         assert "pareto.csv" in st["files"]
+
+
+@pytest.mark.slow
+def test_second_server_on_the_same_port_or_database_is_refused(tmp_path: Path,
+                                                                make_server: object) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    def free_port() -> int:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return int(s.getsockname()[1])
+
+    srv = make_server(tmp_path / "a.sqlite").start()
+    for args, msg in ((["--port", str(srv.port), "--db", str(tmp_path / "b.sqlite")],
+                       "--port: cannot listen on 127.0.0.1"),
+                      (["--port", str(free_port()), "--db", str(srv.db)],
+                       f"--db: {srv.db} is in use by another nanotwin serve")):
+        res = subprocess.run([sys.executable, "-m", "nanotwin", "serve", *args],
+                             capture_output=True, text=True, timeout=120)
+        assert res.returncode == 2
+        assert res.stderr.strip().startswith(f"nanotwin: error: {msg}"), res.stderr

@@ -46,7 +46,9 @@ def register(app: typer.Typer) -> None:
         n = workers if workers is not None else _default_workers()
         if not 1 <= n <= 64:
             raise DesignError(f"--workers: {n} is out of range; give 1-64")
-        typer.echo(f"nanotwin web app: http://{host}:{port}/  (database {db}, {n} worker"
-                   f"{'s' if n > 1 else ''}; Ctrl+C stops)")
+        def ready() -> None:
+            typer.echo(f"nanotwin web app: http://{host}:{port}/  (database {db}, {n} worker"
+                       f"{'s' if n > 1 else ''}; Ctrl+C stops)")
+
         _serve(host=host, port=port, db_path=db, workers=n, max_pending=max_pending,
-               log_level=log_level)
+               log_level=log_level, on_ready=ready)
