@@ -34,7 +34,6 @@ def serve(host: str = "127.0.0.1", port: int = 8000, db_path: Any = "nanotwin-we
     database already served by another ``nanotwin serve`` (an exclusive lock on
     ``<db>.lock``), so two servers never run the same queue twice.
     """
-    import fcntl
     import socket
     from pathlib import Path
 
@@ -54,7 +53,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000, db_path: Any = "nanotwin-we
     lock = open(db.with_name(db.name + ".lock"), "a")  # noqa: SIM115 - held while serving
     try:
         try:
+            import fcntl  # POSIX; elsewhere the database is not locked
+
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:
+            pass
         except OSError:
             raise DesignError(f"--db: {db} is in use by another nanotwin serve; stop it or give "
                               "another database") from None
