@@ -30,6 +30,8 @@ _COMMAND_MODULES = [
     "nanotwin.imaging.cli",
     "nanotwin.pbpk.cli",
     "nanotwin.demo",
+    "nanotwin.report.cli",
+    "nanotwin.web.cli",
 ]
 
 app = typer.Typer(
