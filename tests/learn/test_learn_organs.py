@@ -90,9 +90,11 @@ def test_log_lik_equals_brute_force_mixture_of_normals(model):
         C += np.diag(sig ** 2)
         y = model.data.obs_value[st.idx]
         pi = (1 - st.pi_w) * hv["pi_organic"] + st.pi_w * hv["pi_inorganic"]
-        ref = logsumexp([np.log(1 - pi) + multivariate_normal(mu["bare"][0, st.idx] + hv["mu_r"],
+        off = hv["mu_r"] + np.array([hv[f"delta_{OBS_ORGANS[o]}"] for o in org]) + \
+            hv["gamma_inorganic"] * model.obs_inorganic[st.idx]
+        ref = logsumexp([np.log(1 - pi) + multivariate_normal(mu["bare"][0, st.idx] + off,
                                                               C).logpdf(y),
-                         np.log(pi) + multivariate_normal(mu["peg"][0, st.idx] + hv["mu_r"],
+                         np.log(pi) + multivariate_normal(mu["peg"][0, st.idx] + off,
                                                           C).logpdf(y)])
         assert per[j] == pytest.approx(ref, rel=1e-9, abs=1e-9)
 

@@ -57,9 +57,11 @@ def _hyper() -> dict[str, float]:
         return {k: float(v) for k, v in post.hyper.items()}
     # no calibration shipped: the priors' centres
     out = {}
+    from nanotwin.learn.organs import LINEAR_HYPER
+
     for k in HYPER:
         c = HYPER_PRIORS[k][0]
-        out[k] = c if k == "mu_r" else 1.0 / (1.0 + math.exp(-c)) if k.startswith(
+        out[k] = c if k in LINEAR_HYPER else 1.0 / (1.0 + math.exp(-c)) if k.startswith(
             "pi_") else math.exp(c)
     return out
 
@@ -147,13 +149,22 @@ def transfer_to_siblings(pilot_design: Any, measured: Any, siblings: list[Any],
         same * np.array([tau(o) ** 2 for o in org])[:, None]
     S[np.diag_indices(n)] += np.array([sigma(o) ** 2 for o in org])
     cf = cho_factor(S, lower=True)
-    dev = r - hv["mu_r"]
+    from nanotwin.pbpk.mechanisms import material_class
+
+    inorg = material_class(pilot.nanoparticle.platform) not in ("lipid", "polymer",
+                                                                "other_organic")
+
+    def prior_mean(o: str) -> float:
+        # the calibration's mean recovery of a study's measured values (log10)
+        return hv["mu_r"] + hv.get(f"delta_{o}", 0.0) + hv.get("gamma_inorganic", 0.0) * inorg
+
+    dev = r - np.array([prior_mean(o) for o in org])
     effects: dict[str, dict[str, float]] = {}
     all_organs = sorted({*OBS_ORGANS, *org})
     for o in all_organs:
         c = hv["tau_r"] ** 2 + np.array([tau(o) ** 2 if x == o else 0.0 for x in org])
         Sc = cho_solve(cf, c)
-        mean = hv["mu_r"] + float(Sc @ dev)
+        mean = prior_mean(o) + float(Sc @ dev)
         prior_var = hv["tau_r"] ** 2 + tau(o) ** 2
         var = max(prior_var - float(c @ Sc), 0.0)
         effects[o] = {"log10_effect": mean, "sd": math.sqrt(var)}
@@ -164,8 +175,8 @@ def transfer_to_siblings(pilot_design: Any, measured: Any, siblings: list[Any],
             o = str(o)
             if o in ("urine", "feces", "degraded"):
                 continue
-            e = effects.get(o, {"log10_effect": effects_shared(effects, hv, cf, dev, org),
-                                "sd": hv["tau_r"]})
+            e = effects.get(o, {"log10_effect": prior_mean(o) - hv["mu_r"] + effects_shared(
+                effects, hv, cf, dev, org), "sd": hv["tau_r"]})
             band = math.sqrt(e["sd"] ** 2 + hv["tau_w"] ** 2 + sigma(o) ** 2)
             for t in t_out:
                 for unit, var in (("%ID", "pct_id"), ("%ID/g", "pct_id_per_g")):

@@ -111,6 +111,15 @@ _M = [
     Mechanism("K_release_kidney", 0.001, 1.5, "log", "1/h",
               "release of particles held in kidney tissue back to the renal blood",
               "KKRESrelease 0.001/h of Chou et al. 2023; " + _ORDER),
+    Mechanism("R_slit_spleen", 250.0, 0.5, "log", "nm",
+              "radius of the interendothelial slits through which particles return from the "
+              "red-pulp cords (Renkin hindrance: large particles are filtered)",
+              "slits 0.2-0.5 um wide (Mebius & Kraal, Nat Rev Immunol 2005;5:606)"),
+    Mechanism("N_cap_scale", 1.0, 1.0, "log", "1",
+              "factor on the phagocytes' particle capacity N_cap = n_macrophages A_mem / (pi d^2)",
+              "membrane-area capacity (Cannon & Swanson, J Cell Sci 1992;101:907) reproduces the "
+              "~1e12-particle liver threshold of Ouyang et al., Nat Mater 2020;19:1362; one "
+              "e-fold either way"),
     Mechanism("f_open_spleen", 0.82, 1.0, "logit", "1",
               "open (red-pulp cord) share of splenic blood flow in rodents (human: 0.1, fixed)",
               "rat 72-93 % (Ruppert, Hutten & Vaupel, Pflugers Arch 1981, "
@@ -164,9 +173,17 @@ _M = [
               "factor on the perivascular penetration depth L(d) = 5 um sqrt(54 nm / d)",
               "Dreher et al., J Natl Cancer Inst 2006;98:335 is a 30-min measurement; particles "
               "spread further over days"),
+    Mechanism("q_pen", 0.5, 0.25, "linear", "1",
+              "size exponent of the perivascular penetration depth, L ~ d^-q_pen",
+              "diffusive spreading L ~ sqrt(D) ~ d^-0.5 (Stokes-Einstein); Dreher et al. 2006 "
+              "measured only two dextran sizes; SD 0.25"),
     Mechanism("K_TAM0", 0.3, 1.56, "log", "1/h",
               "tumour-associated macrophage uptake of an R = 1 particle",
               "median and ln-SD of KTRESmax fitted to 378 tumour data sets (Chou et al. 2023)"),
+    Mechanism("s_TAM", 1.0, 0.5, "linear", "1",
+              "how TAM uptake follows the MPS recognition factor: K_TAM = K_TAM0 R^s_TAM",
+              "TAMs are phagocytes like Kupffer cells (s = 1) but take up stealth particles "
+              "over days (Miller et al., Nat Commun 2015;6:8692); SD 0.5"),
     Mechanism("K_release_tumor", 0.005, 2.59, "log", "1/h",
               "release from tumour-associated macrophages",
               "median and ln-SD of KTRESrelease fitted to 378 data sets (Chou et al. 2023)"),

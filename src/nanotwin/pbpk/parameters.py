@@ -170,7 +170,6 @@ F_ACTIVE_TUMOR = 0.97  # share of tumour entry by active transcytosis (Sindhwani
 # 2006;98:335): ~5 um from the vessel wall for 2 MDa dextran (hydrodynamic diameter ~54 nm,
 # Armstrong et al., Biophys J 2004;87:4259: R_h 27 nm); diffusive scaling L ~ D^0.5 ~ d^-0.5
 L_PEN_REF_CM, D_PEN_REF_NM = 5.0e-4, 54.0
-R_SLIT = 250.0  # nm, splenic interendothelial slits
 F_OPEN_SPLEEN_HUMAN = 0.1  # open share of human splenic flow (Groom et al. 1991)
 LYMPH_FRACTION = 0.002
 A_MEM_NM2 = 1000.0e6  # 1000 um^2 in nm^2
@@ -234,15 +233,16 @@ def sieving(d_nm: Any) -> Any:
     return 0.5 * (1.0 - np.tanh(0.5 * x))  # = 1 / (1 + exp(x)), overflow-free
 
 
-def perivascular_fraction(d_nm: Any, L_pen_scale: Any = 1.0) -> Any:
+def perivascular_fraction(d_nm: Any, L_pen_scale: Any = 1.0, q_pen: Any = 0.5) -> Any:
     """Fraction of a tumour's volume that extravasated particles of diameter ``d_nm`` reach.
 
     Particles leave perfused vessels and stay in a perivascular layer of thickness
-    ``L(d) = 5 um * sqrt(54 nm / d)`` (Dreher et al., J Natl Cancer Inst 2006;98:335: 2 MDa
+    ``L(d) = 5 um * (54 nm / d)^q_pen`` (Dreher et al., J Natl Cancer Inst 2006;98:335: 2 MDa
     dextran, d ~ 54 nm, stayed within ~5 um of the vessel wall, small dextrans went further;
-    liposomes stay perivascular, Yuan et al., Cancer Res 1994;54:3352), times the mechanism
-    constant ``L_pen_scale``; the layer volume is ``f_perf * S/V * L`` of the tumour (perfused
-    vessel surface times thickness), at most the perfused share ``f_perf``.
+    liposomes stay perivascular, Yuan et al., Cancer Res 1994;54:3352; q_pen = 0.5 is diffusive
+    scaling), times the mechanism constant ``L_pen_scale``; the layer volume is
+    ``f_perf * S/V * L`` of the tumour (perfused vessel surface times thickness), at most the
+    perfused share ``f_perf``.
 
     Examples
     --------
@@ -252,7 +252,8 @@ def perivascular_fraction(d_nm: Any, L_pen_scale: Any = 1.0) -> Any:
     0.5
     """
     d = np.maximum(np.asarray(d_nm, dtype=float), 1e-3)
-    L_cm = L_PEN_REF_CM * np.sqrt(D_PEN_REF_NM / d) * np.asarray(L_pen_scale, dtype=float)
+    L_cm = L_PEN_REF_CM * (D_PEN_REF_NM / d) ** np.asarray(q_pen, dtype=float) * \
+        np.asarray(L_pen_scale, dtype=float)
     out = np.minimum(F_PERF_TUMOR * S_TUMOR * L_cm, F_PERF_TUMOR)
     return float(out) if out.ndim == 0 else out
 
@@ -673,7 +674,6 @@ def design_features(design: Any, species: str | None = None, *,
     for o in TISSUES:
         plasma_flow = (F["CO"] if o == "lung" else F[f"Q_{o}"]) * (1.0 - Hct)
         F[f"L_{o}"] = 0.0 if o in ("tumor", "brain", "spleen") else LYMPH_FRACTION * plasma_flow
-    F["H_slit_spleen"] = float(renkin_hindrance(r, R_SLIT))
     # micro-particles > ~4 um lodge in lung capillaries (capillary diameter ~5 um; the basis of
     # 99mTc-MAA lung perfusion imaging)
     F["trap_lung"] = 0.5 * (1.0 + math.tanh((d - 4000.0) / 250.0))
@@ -786,8 +786,8 @@ def derive_parameters(F: Mapping[str, Any], mechanisms: Any = None) -> dict[str,
     """
     M = resolve_mechanisms(mechanisms)
     v: dict[str, Any] = {}
-    for k in ("BW", "Hct", "CO", "V_art", "V_ven", "Q_hepatic_artery", "H_slit_spleen",
-              "CL_bile", "k_on_tumor", "k_off_tumor", "k_int_tumor", "N_dose", "d_nm", "k_det",
+    for k in ("BW", "Hct", "CO", "V_art", "V_ven", "Q_hepatic_artery", "CL_bile", "k_on_tumor",
+              "k_off_tumor", "k_int_tumor", "N_dose", "d_nm", "k_det",
               "f_rcp", "lambda_phys", "k_fm_out", "k_fm_bile"):
         v[k] = F[k]
     for o in TISSUES:
@@ -822,11 +822,15 @@ def derive_parameters(F: Mapping[str, Any], mechanisms: Any = None) -> dict[str,
     cord_flow = v["f_open_spleen"] * np.asarray(F["Q_spleen"])
     v["K_max_spleen"] = _k_from_E(E("E0_spleen"), cord_flow,
                                   np.asarray(F["V_t_spleen"]) * np.asarray(F["f_is_spleen"]))
+    # particles return from the cords through the slits (Renkin hindrance at radius R_slit)
+    v["H_slit_spleen"] = renkin_hindrance(np.asarray(F["d_nm"], dtype=float) / 2.0,
+                                          np.asarray(M["R_slit_spleen"], dtype=float))
     K_TAM0 = np.asarray(M["K_TAM0"], dtype=float)
-    v["K_max_tumor"] = np.minimum(K_TAM0 * R, 10.0 * K_TAM0)
+    v["K_max_tumor"] = np.minimum(K_TAM0 * R ** np.asarray(M["s_TAM"], dtype=float),
+                                  10.0 * K_TAM0)
     # --- tumour: exchange, the perivascular layer particles reach, its capacities
     v["PS_tumor"] = np.asarray(F["PS0_tumor"]) * M["PS_tumor_scale"]
-    phi = perivascular_fraction(F["d_nm"], M["L_pen_scale"])
+    phi = perivascular_fraction(F["d_nm"], M["L_pen_scale"], M["q_pen"])
     # particle-accessible interstitial fluid of the tumour (the tumour_t compartment)
     v["f_is_tumor"] = np.asarray(F["f_is_tumor"]) * phi
     # capacity: free receptors on the cells of the reachable layer (>= 1 particle)
@@ -834,7 +838,7 @@ def derive_parameters(F: Mapping[str, Any], mechanisms: Any = None) -> dict[str,
     for o in PC_ORGANS:
         f_reach = phi if o == "tumor" else 1.0  # reachable TAMs: perivascular layer
         v[f"N_cap_{o}"] = np.maximum(f_reach * MACROPHAGES_PER_G[o] * np.asarray(F[f"V_{o}"]) *
-                                     np.asarray(F["per_cell"]), 1.0)
+                                     np.asarray(F["per_cell"]) * M["N_cap_scale"], 1.0)
         if o in K_RELEASE:
             v[f"K_release_{o}"] = K_RELEASE[o]
         v[f"k_deg_{o}"] = np.asarray(F["soft"]) * M["k_deg_soft"]
