@@ -30,6 +30,8 @@ _COMMAND_MODULES = [
     "nanotwin.imaging.cli",
     "nanotwin.pbpk.cli",
     "nanotwin.demo",
+    "nanotwin.pv.cli",
+    "nanotwin.qc.cli",
 ]
 
 app = typer.Typer(

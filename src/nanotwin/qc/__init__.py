@@ -1,0 +1,1 @@
+"""Batch release QC (in progress)."""
