@@ -9,7 +9,7 @@ import sys
 import textwrap
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -49,7 +49,7 @@ class Clock:
     """A deterministic clock: one second per call."""
 
     def __init__(self):
-        self.t = datetime(2025, 3, 4, 8, 0, tzinfo=timezone.utc)
+        self.t = datetime(2025, 3, 4, 8, 0, tzinfo=UTC)
 
     def __call__(self):
         self.t += timedelta(seconds=1)

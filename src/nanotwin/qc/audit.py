@@ -46,7 +46,7 @@ import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from nanotwin.errors import DesignError
@@ -191,7 +191,7 @@ class AuditTrail:
         from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
         self.url = url or default_url()
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._clock = clock or (lambda: datetime.now(UTC))
         try:
             if self.url.startswith("sqlite"):
                 self.engine = create_engine(self.url, connect_args={"timeout": 60})
@@ -242,7 +242,7 @@ class AuditTrail:
         now = self._clock()
         if now.tzinfo is None:
             raise DesignError("clock: must give timezone-aware times", "clock")
-        return now.astimezone(timezone.utc).isoformat(timespec="microseconds")
+        return now.astimezone(UTC).isoformat(timespec="microseconds")
 
     def _lock_head(self, conn: Any) -> Any:
         from sqlalchemy import select

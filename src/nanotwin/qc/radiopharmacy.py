@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -111,7 +111,7 @@ def hours_between(t0: datetime, t1: datetime) -> float:
         if not isinstance(t, datetime) or t.tzinfo is None or t.utcoffset() is None:
             raise DesignError("time: give timezone-aware times (see nanotwin.qc.parse_time)",
                               "time")
-    return (t1.astimezone(timezone.utc) - t0.astimezone(timezone.utc)).total_seconds() / 3600.0
+    return (t1.astimezone(UTC) - t0.astimezone(UTC)).total_seconds() / 3600.0
 
 
 def _positive(x: float, field: str, unit: str) -> float:

@@ -22,7 +22,7 @@ Examples
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -48,6 +48,7 @@ class TestResult(_Frozen):
     attribute: str
     label: str
     value: float | str | None
+    qualifier: str = ""
     unit: str
     limit: str
     outcome: Outcome
@@ -94,6 +95,7 @@ def _check(lim: Limit, batch: BatchRecord) -> TestResult:
                                  f"({lim.source})", **common)
     v, q = m.value, m.qualifier
     shown = f"{q} {_fmt(v, lim.unit)}".strip()
+    common["qualifier"] = q
     if lim.kind == "report":
         return TestResult(value=v, outcome="report", reason=f"{lim.label}: {shown} (recorded)",
                           **common)
@@ -158,7 +160,7 @@ def decide(batch: BatchRecord, spec: Specification, *, at: datetime | None = Non
     """
     from nanotwin.qc.radiopharmacy import hours_between, shelf_life
 
-    at = at or datetime.now(timezone.utc)
+    at = at or datetime.now(UTC)
     results = [_check(lim, batch) for lim in spec.limits]
     reasons: list[str] = []
     fails = [r for r in results if r.outcome == "fail"]

@@ -11,7 +11,8 @@
   ARL 465, ARL 10.4 for a 1σ shift, Montgomery Table 9.3).
 * **Capability** Cp = (USL − LSL)/6σ, Cpk = min(USL − μ, μ − LSL)/3σ with σ̂ within (MR̄/d2) and
   Pp, Ppk with the overall sample SD (Montgomery §8.3); approximate confidence interval of Cpk
-  ± z·sqrt(1/(9n) + Cpk²/(2(n − 1))) (Bissell AF. How reliable is your capability index? Appl Stat 1990;39:331-340).
+  ± z·sqrt(1/(9n) + Cpk²/(2(n − 1))) (Bissell AF. How reliable is your capability index?
+  Appl Stat 1990;39:331-340).
 
 Examples
 --------

@@ -407,10 +407,12 @@ def load_spec(spec: str | os.PathLike[str] | dict[str, Any]) -> Specification:
                               f"{', '.join(sorted(_LIMIT_KEYS))}", field)
         info = attribute_info(attr)
         old = limits.get(attr)
-        kind = raw.get("kind") or (old.kind if old else None)
-        if kind is None:
+        kind = raw.get("kind")
+        if kind is None and ("low" in raw or "high" in raw):
             kind = ("range" if "low" in raw and "high" in raw else
-                    "min" if "low" in raw else "max" if "high" in raw else "report")
+                    "min" if "low" in raw else "max")
+        if kind is None:
+            kind = old.kind if old else "report"
         low = parse_value(raw["low"], attr, f"{field}.low")[0] if raw.get("low") is not None \
             else (old.low if old else None)
         high = parse_value(raw["high"], attr, f"{field}.high")[0] \
