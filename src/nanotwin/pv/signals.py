@@ -133,26 +133,26 @@ def drug_event_counts(data: Any, *, roles: Sequence[str] | None = ("PS", "SS")) 
     """
     import polars as pl
 
-    drug = data.drug.lazy()
+    drug = data.drug
     if roles is not None:
         drug = drug.filter(pl.col("role_cod").is_in([r.upper() for r in roles]))
     drug = drug.filter(pl.col("drug") != "").select("primaryid", "drug").unique()
-    reac = data.reac.lazy().select("primaryid", "pt").unique()
+    reac = data.reac.select("primaryid", "pt").unique()
     both = drug.select("primaryid").unique().join(reac.select("primaryid").unique(),
-                                                  on="primaryid", how="semi")
-    drug = drug.join(both, on="primaryid", how="semi")
-    reac = reac.join(both, on="primaryid", how="semi")
-    N = both.select(pl.len()).collect().item()
+                                                  on="primaryid", how="inner")
+    N = both.height
     if N == 0:
         raise DataError("FAERS: no report names both a counted drug and a reaction; check the "
                         "files or the roles")
+    drug = drug.join(both, on="primaryid", how="semi")
+    reac = reac.join(both, on="primaryid", how="semi")
     n_drug = drug.group_by("drug").agg(pl.len().alias("n_drug"))
     n_event = reac.group_by("pt").agg(pl.len().alias("n_event"))
     pairs = drug.join(reac, on="primaryid").group_by(["drug", "pt"]).agg(pl.len().alias("n11"))
     out = (pairs.join(n_drug, on="drug").join(n_event, on="pt")
            .with_columns(pl.lit(N, dtype=pl.Int64).alias("N"))
            .select("drug", "pt", "n11", "n_drug", "n_event", "N")
-           .sort(["drug", "pt"]).collect())
+           .sort(["drug", "pt"]))
     return out.with_columns(pl.col(c).cast(pl.Int64) for c in ("n11", "n_drug", "n_event"))
 
 
