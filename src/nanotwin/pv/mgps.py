@@ -64,6 +64,10 @@ class GPSPrior:
         The fit is conditioned on counts >= ``N_star``.
     converged
         Whether the optimiser reported success.
+    at_bound
+        A parameter reached the edge of the search box (α, β in e^±9, P in logit ±12): e.g. a
+        component collapsed onto a point mass, as on synthetic data whose background pairs are
+        exactly independent.
     """
 
     alpha1: float
@@ -76,6 +80,7 @@ class GPSPrior:
     n_pairs: int = 0
     N_star: int = 1
     converged: bool = True
+    at_bound: bool = False
 
     def __post_init__(self) -> None:
         for name in ("alpha1", "beta1", "alpha2", "beta2"):
@@ -228,9 +233,10 @@ def fit_gps_prior(N: Any, E: Any, *, N_star: int = 1, squashed: bool = True,
             best = res
     assert best is not None
     a1, b1, a2, b2, P = _unpack(best.x)
+    edge = bool(np.any(np.abs(best.x[:4]) > 9.0 - 1e-6) or abs(best.x[4]) > 12.0 - 1e-6)
     return GPSPrior(alpha1=a1, beta1=b1, alpha2=a2, beta2=b2, P=P, loglik=-float(best.fun),
                     n_points=int(n.size), n_pairs=int(w.sum()), N_star=int(N_star),
-                    converged=bool(best.success))
+                    converged=bool(best.success), at_bound=edge)
 
 
 def posterior_weights(N: Any, E: Any, prior: GPSPrior) -> np.ndarray:
