@@ -43,6 +43,19 @@ def _decision_table(decision):  # noqa: ANN001, ANN202
     return t
 
 
+def _decide(batch: Path, spec: Path | None, at: str | None, tz: str | None):  # noqa: ANN202
+    """(batch, specification, decision): the spec file, else the platform's defaults."""
+    from nanotwin.qc.batch import load_batch
+    from nanotwin.qc.radiopharmacy import parse_time
+    from nanotwin.qc.release import decide
+    from nanotwin.qc.spec import default_spec, load_spec
+
+    b = load_batch(batch, tz=tz)
+    s = load_spec(spec) if spec else default_spec(
+        b.platform, radiolabelled=b.radioactivity is not None)
+    return b, s, decide(b, s, at=parse_time(at, tz, "--at") if at else None)
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``qc`` sub-app to the root app."""
     from nanotwin.cli import fail, handle_errors  # here, not at import: nanotwin.cli imports us
@@ -87,15 +100,7 @@ def register(app: typer.Typer) -> None:
 
         Exit code 0: released or conditional; 1: rejected or incomplete; 2: bad input.
         """
-        from nanotwin.qc.batch import load_batch
-        from nanotwin.qc.radiopharmacy import parse_time
-        from nanotwin.qc.release import decide
-        from nanotwin.qc.spec import default_spec, load_spec
-
-        b = load_batch(batch, tz=tz)
-        s = load_spec(spec) if spec else default_spec(
-            b.platform, radiolabelled=b.radioactivity is not None)
-        d = decide(b, s, at=parse_time(at, tz, "--at") if at else None)
+        _, _, d = _decide(batch, spec, at, tz)
         if json_out:
             typer.echo(d.model_dump_json(indent=2))
         else:
@@ -122,15 +127,8 @@ def register(app: typer.Typer) -> None:
         The password is read from $NANOTWIN_QC_PASSWORD or asked for.
         """
         from nanotwin.qc.audit import AuditTrail
-        from nanotwin.qc.batch import load_batch
-        from nanotwin.qc.radiopharmacy import parse_time
-        from nanotwin.qc.release import decide
-        from nanotwin.qc.spec import default_spec, load_spec
 
-        b = load_batch(batch, tz=tz)
-        s = load_spec(spec) if spec else default_spec(
-            b.platform, radiolabelled=b.radioactivity is not None)
-        d = decide(b, s, at=parse_time(at, tz, "--at") if at else None)
+        b, s, d = _decide(batch, spec, at, tz)
         con = _console()
         con.print(_decision_table(d))
         trail = AuditTrail(db)
