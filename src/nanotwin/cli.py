@@ -32,6 +32,8 @@ _COMMAND_MODULES = [
     "nanotwin.demo",
     "nanotwin.report.cli",
     "nanotwin.web.cli",
+    "nanotwin.pv.cli",
+    "nanotwin.qc.cli",
 ]
 
 app = typer.Typer(
