@@ -115,11 +115,11 @@ def dose(
 def validation_dosimetry(
     out: Path | None = typer.Option(None, "--out", help="Write all comparisons to this CSV."),
 ) -> None:
-    """Sphere S-values vs OLINDA: Lu-177 (15 masses × 5 compositions) and 17 nuclides at 310 g."""
+    """Sphere S-values vs OLINDA and stylised-phantom photon SAFs vs Cristy–Eckerman."""
     from rich.console import Console
     from rich.table import Table
 
-    from nanotwin.dosimetry.validation import validate_spheres
+    from nanotwin.dosimetry.validation import validate_spheres, validate_stylised
 
     df = validate_spheres()
     table = Table(title="nanotwin sphere S-values vs OLINDA (shared/data/dosimetry)")
@@ -135,8 +135,21 @@ def validation_dosimetry(
     Console().print(table)
     typer.echo(f"all: {int(df['passed'].sum())}/{len(df)} within tolerance; "
                f"max |error| {100 * df['rel_error'].abs().max():.2f} %")
+    st = validate_stylised()
+    t2 = Table(title="stylised adult photon SAFs (1/g) vs Cristy & Eckerman ORNL/TM-8381, "
+                     "source urinary-bladder contents")
+    for c in ("kind", "target", "E (MeV)", "reference", "nanotwin", "error", "tol", "pass"):
+        t2.add_column(c)
+    for _, r in st.iterrows():
+        t2.add_row(r["kind"], r["target"], f"{r['energy_MeV']:g}", f"{r['reference']:.3g}",
+                   f"{r['nanotwin']:.3g}", f"{100 * r['rel_error']:+.0f} %",
+                   f"{100 * r['tolerance']:.0f} %", "yes" if r["passed"] else "MISS")
+    Console().print(t2)
+    typer.echo(f"stylised SAFs: {int(st['passed'].sum())}/{len(st)} within tolerance")
     if out is not None:
-        df.to_csv(out, index=False)
+        import pandas as pd
+
+        pd.concat([df, st], ignore_index=True, sort=False).to_csv(out, index=False)
 
 
 def register(app: typer.Typer) -> None:
