@@ -29,6 +29,11 @@ from functools import lru_cache
 import numpy as np
 
 from nanotwin.errors import DesignError
+from nanotwin.physics.dose_point_kernel import (  # one photon-sampling implementation
+    _rotate,
+    _sample_kn,
+    _sample_thomson,
+)
 
 __all__ = [
     "MATERIALS",
@@ -258,35 +263,8 @@ def _kn_cross_section(E: np.ndarray) -> np.ndarray:
     return 2 * math.pi * R_E**2 * (t1 + t2)
 
 
-def _sample_kn(k: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Sample cos(theta) of Compton scattering from Klein–Nishina (Kahn 1954 rejection)."""
-    out = np.empty(k.size)
-    todo = np.arange(k.size)
-    while todo.size:
-        kk = k[todo]
-        r1, r2, r3 = rng.random((3, todo.size))
-        a = (1 + 2 * kk) / (9 + 2 * kk)
-        branch = r1 <= a
-        eta = np.where(branch, 1 + 2 * kk * r2, (1 + 2 * kk) / (1 + 2 * kk * r2))
-        mu = np.where(branch, 1 - (eta - 1) / kk, 1 + 1 / kk - 1 / kk * eta)
-        acc = np.where(branch, r3 <= 4 * (1 / eta - 1 / eta**2),
-                       r3 <= 0.5 * (mu**2 + 1 / eta))
-        out[todo[acc]] = mu[acc]
-        todo = todo[~acc]
-    return np.clip(out, -1.0, 1.0)
 
 
-def _rotate(u: np.ndarray, mu: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    phi = 2 * math.pi * rng.random(mu.size)
-    s = np.sqrt(np.maximum(1 - mu**2, 0))
-    ux, uy, uz = u.T
-    perp = np.sqrt(np.maximum(1 - uz**2, 1e-12))
-    cp, sp = np.cos(phi), np.sin(phi)
-    nx = np.where(perp > 1e-6, ux * mu + s * (ux * uz * cp - uy * sp) / perp, s * cp)
-    ny = np.where(perp > 1e-6, uy * mu + s * (uy * uz * cp + ux * sp) / perp, s * sp)
-    nz = np.where(perp > 1e-6, uz * mu - s * cp * perp, mu * np.sign(uz + 1e-300))
-    v = np.stack([nx, ny, nz], axis=1)
-    return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
 @lru_cache(maxsize=512)
@@ -348,15 +326,6 @@ def _photon_af_grid(rho_a: float, bone_fraction: float, n: int, seed: int) -> np
     return dep / (_E_GRID * n)
 
 
-def _sample_thomson(size: int, rng: np.random.Generator) -> np.ndarray:
-    out = np.empty(size)
-    todo = np.arange(size)
-    while todo.size:
-        mu = 2 * rng.random(todo.size) - 1
-        acc = rng.random(todo.size) <= 0.5 * (1 + mu**2)
-        out[todo[acc]] = mu[acc]
-        todo = todo[~acc]
-    return out
 
 
 def photon_af_sphere(E_MeV: np.ndarray, radius_cm: float, density: float,
