@@ -86,8 +86,8 @@ _MOUSE_MAP = {o: (o,) for o in ("brain", "thyroid", "lungs", "heart", "liver", "
                                 "large_intestine", "urinary_bladder", "testes", "skeleton")}
 _WALLS = {"stomach": "stomach_contents", "heart": "heart_contents",
           "urinary_bladder": "urinary_bladder_contents"}
-_SKELETON_SITES = ("cranium", "ribs", "sternum", "clavicles", "scapulae", "cervical_spine",
-                   "thoracic_spine", "lumbar_spine", "sacrum", "pelvis", "humeri_proximal",
+_SKELETON_SITES = ("cranium", "ribs", "clavicles", "scapulae", "cervical_spine",
+                   "thoracic_spine", "lumbar_spine", "pelvis", "humeri_proximal",
                    "arm_bones_distal", "femora_proximal", "leg_bones_distal")
 
 
