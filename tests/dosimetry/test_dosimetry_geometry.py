@@ -48,12 +48,35 @@ def test_mouse_organs_have_radar_masses():
 
 
 def test_absorbed_fractions_conserve_energy():
+    # the kerma estimator is unbiased, not bounded: the sum over targets may exceed 1 by noise
     t = saf_table("adult_male")
     tot = t["af"].sum(axis=2)
-    assert np.all(tot <= 1.0 + 1e-12) and np.all(tot > 0.05)
-    # low-energy photons stay in a large organ
+    assert np.all(tot <= 1.02) and np.all(tot > 0.05)
+    # 10 keV photons in the liver deposit all their energy in the body (mean free path ~2 mm)
     i = t["sources"].index("liver")
+    assert tot[i, 0] == pytest.approx(1.0, abs=0.01)
     assert t["af"][i, 0, t["targets"].index("liver")] > 0.9
+
+
+def test_marrow_sites_carry_all_active_marrow():
+    from nanotwin.dosimetry.stylised import MARROW_SITES
+
+    ph = build_phantom("adult_male")
+    assert sum(MARROW_SITES.values()) == pytest.approx(1.0, abs=0.002)
+    assert all(ph.masses[site] > 20 for site in MARROW_SITES)
+    # MIRD adult: ~70 kg in all, skeleton (1.4 g/cm3) ~10 kg
+    skel = sum(m for n, m in ph.masses.items() if ph.medium[ph.names.index(n)] == 2)
+    assert sum(ph.masses.values()) == pytest.approx(70_000, rel=0.05)
+    assert skel == pytest.approx(10_400, rel=0.05)
+
+
+def test_monte_carlo_errors_are_shipped_and_small_for_near_pairs():
+    t = saf_table("adult_male")
+    i, k = t["sources"].index("kidneys"), t["targets"].index("liver")
+    sel = [ENERGIES_MEV.index(e) for e in (0.05, 0.1, 0.5, 1.0)]
+    assert np.all(t["af_rse"][i][sel, k] < 0.05)
+    assert np.all(np.isfinite(t["marrow_af_rse"][t["sources"].index("red_marrow_all")][
+        sel, t["targets"].index("pelvis")]))
 
 
 @pytest.mark.parametrize(("a", "b"), [("liver", "kidneys"), ("kidneys", "spleen"),
@@ -71,7 +94,7 @@ def test_reciprocity_of_specific_absorbed_fractions(a, b):
 
 def test_shipped_table_is_reproduced_by_the_monte_carlo():
     # the build script's physics: a fresh, smaller run agrees with the table within noise
-    r = photon_absorbed_fractions("adult_male", ["kidneys"], n=1500, seed=7)
+    r = photon_absorbed_fractions("adult_male", ["kidneys"], n=1500, seed=7, batches=3)
     t = saf_table("adult_male")
     i, k = t["sources"].index("kidneys"), t["targets"].index("kidneys")
     sel = slice(ENERGIES_MEV.index(0.05), None)
@@ -99,10 +122,12 @@ def test_wall_from_contents_follows_the_half_dose_convention():
 
 
 def test_marrow_self_fraction_between_equilibrium_and_one():
+    # active and inactive marrow mixed in the marrow space (ICRP convention): short tracks give
+    # the cellularity, long ones lose energy to bone and out of the spongiosa
     lo, _ = marrow_self_fraction("Y-90")
     mid, _ = marrow_self_fraction("Lu-177")
     hi, _ = marrow_self_fraction("I-125")
-    assert lo < mid < hi <= 1.0 and hi > CELLULARITY
+    assert lo < mid < hi <= CELLULARITY + 1e-9 and hi > 0.95 * CELLULARITY
     assert s_value("Lu-177", "red_marrow", "red_marrow") < s_value(
         "Lu-177", "liver", "liver") * 1800 / 1170
 
@@ -118,6 +143,26 @@ def test_validation_table_runs_and_reports_misses():
     assert set(df["kind"]) == {"cross", "wall", "marrow"}
     assert df.loc[df["kind"] == "wall", "passed"].all()
     assert np.isfinite(df["rel_error"]).all()
+
+
+def test_cristy_eckerman_rows_count_only_precise_monte_carlo():
+    from nanotwin.dosimetry.validation import MC_RSE_LIMIT, validate_cristy_eckerman
+
+    df = validate_cristy_eckerman()
+    assert set(df["kind"]) == {"cross", "wall", "self", "marrow"}
+    assert len(df) == 50 * 4 and np.isfinite(df["rel_error"]).all()
+    counted = df[df["counted"]]
+    assert (counted["mc_rse"] <= MC_RSE_LIMIT * counted["tolerance"]).all()
+    # most pairs are near enough for 200 000 photons per energy to resolve them
+    assert len(counted) > 0.75 * len(df)
+
+
+def test_marrow_rows_against_olinda_run():
+    from nanotwin.dosimetry.validation import validate_marrow_olinda
+
+    df = validate_marrow_olinda()
+    assert len(df) == 24 and np.isfinite(df["rel_error"]).all()
+    assert set(df["source"]) == {"red_marrow", "trabecular_bone_volume", "cortical_bone_volume"}
 
 
 def test_dose_voxel_kernel_conserves_electron_energy():

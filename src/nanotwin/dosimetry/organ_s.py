@@ -18,21 +18,26 @@
   - photons: the marrow-equivalent kerma in each marrow-bearing bone site (Cristy 1981 method,
     computed interaction by interaction in the Monte Carlo), weighted by the site's share of
     active marrow (ICRP Publication 70 (1995));
-  - electrons/alphas from marrow (RM←RM): three-scale model of the spongiosa. An electron line's
-    energy is absorbed in the active marrow as
-    ``φ = φ_c + CF (φ_cav − φ_c) + f_eq (φ_sp − φ_cav)``: within an active-cell cluster of
-    diameter :data:`D_CLUSTER_CM` all of it (φ_c), within a marrow cavity of diameter
+  - electrons/alphas from marrow (RM←RM): two-scale model of the spongiosa with active and
+    inactive (fatty) marrow mixed uniformly in the marrow space — the ICRP convention
+    φ(AM←AM) = CF · φ(TM←TM) (ICRP Publication 70 (1995); Bolch et al., J Nucl Med
+    2002;43:97) — so an electron line's energy is absorbed in the active marrow as
+    ``φ = CF φ_cav + f_eq (φ_sp − φ_cav)``: within a marrow cavity of diameter
     :data:`D_CAVITY_CM` the active share CF of the marrow (cellularity), beyond the cavity the
     equilibrium share f_eq of the spongiosa's stopping mass that is active marrow, until it
-    leaves a spongiosa of radius :data:`R_SPONGIOSA_CM`. φ_c, φ_cav, φ_sp are nanotwin's sphere
+    leaves a spongiosa of radius :data:`R_SPONGIOSA_CM`. φ_cav, φ_sp are nanotwin's sphere
     absorbed fractions (ICRU 37 stopping, ICRP-107 spectra). Masses from ICRP Publication 89
     (2002) Table 2.8 (active marrow 1170 g, trabecular bone 1100 g for the adult male); CF = 0.7
     (adult active-marrow cellularity, ICRP Publication 70); bone/marrow mass collision stopping
-    ratio 0.94 (ICRU Report 44 compositions, Bethe formula);
-  - electrons/alphas from bone: ICRP Publication 30 Part 1 (1979) absorbed fractions for beta
-    (alpha) emitters: red marrow ← trabecular bone surface 0.5 (0.5), ← trabecular bone volume
-    0.35 (0.05), ← cortical bone 0 (0); skeleton source (uniform in the skeleton): electrons
-    give the skeleton's mean dose.
+    ratio 0.94 (ICRU Report 44 compositions, Bethe formula). (Until this revision a third,
+    60 µm active-cell-cluster scale kept all the energy of the shortest tracks in active marrow;
+    it is not part of the ICRP convention and overestimated RM←RM by 12–16 % against OLINDA for
+    low-energy β emitters; :data:`D_CLUSTER_CM` is kept for reference only.)
+  - electrons/alphas from bone: red marrow ← trabecular bone volume for electrons from the
+    spongiosa model by reciprocity (:func:`marrow_from_trabecular_bone_fraction`); otherwise
+    ICRP Publication 30 Part 1 (1979) absorbed fractions for beta (alpha) emitters: red marrow
+    ← trabecular bone surface 0.5 (0.5), ← trabecular bone volume — (0.05), ← cortical bone
+    0 (0); skeleton source (uniform in the skeleton): electrons give the skeleton's mean dose.
 """
 
 from __future__ import annotations
@@ -45,13 +50,15 @@ import numpy as np
 from nanotwin.physics import nuclear
 
 __all__ = ["BONE_SOURCES", "CELLULARITY", "D_CAVITY_CM", "D_CLUSTER_CM", "R_SPONGIOSA_CM",
-           "geometric_s_pair", "has_geometry", "marrow_self_fraction"]
+           "geometric_s_pair", "has_geometry", "marrow_from_trabecular_bone_fraction",
+           "marrow_self_fraction"]
 
 MEV_TO_J = 1.602176634e-13
 
 #: Adult active-marrow cellularity (ICRP Publication 70, 1995).
 CELLULARITY = 0.7
-#: Diameter of an active-marrow cell cluster between adipocytes (cm; adipocytes ~50–100 µm).
+#: Diameter of an active-marrow cell cluster between adipocytes (cm; adipocytes ~50–100 µm);
+#: no longer used by :func:`marrow_self_fraction` (see the module notes).
 D_CLUSTER_CM = 0.006
 #: Marrow-cavity diameter (cm): adult mean marrow chords 0.5–1.7 mm (Whitwell & Spiers, Phys
 #: Med Biol 1976;21:16); 1 mm taken.
@@ -199,20 +206,9 @@ def _photon_s(nuclide: str, source: str, target: str, phantom: str, m_target: fl
 
 
 @lru_cache(maxsize=512)
-def marrow_self_fraction(nuclide: str) -> tuple[float, float]:
-    """Fraction of the electron (and alpha) energy emitted in red marrow absorbed in red marrow.
-
-    The three-scale spongiosa model of the module notes. Returns ``(electrons, alphas)``.
-
-    Examples
-    --------
-    >>> fe, fa = marrow_self_fraction("Lu-177")
-    >>> 0.4 < fe < 0.9 and fa == 0.0
-    True
-    """
+def _spongiosa_parts(nuclide: str) -> tuple[float, float, float, float, float, float]:
+    """(electron MeV absorbed in a marrow cavity, in a spongiosa, emitted; same for alphas)."""
     from nanotwin.dosimetry.svalues import absorbed_energy_per_decay
-
-    f_eq = _M_AM / (_M_AM / CELLULARITY + _M_TRAB * _S_BONE_RATIO)
 
     def parts(radius: float) -> tuple[float, float]:
         mass = 4 / 3 * math.pi * radius**3 * 1.03
@@ -220,16 +216,61 @@ def marrow_self_fraction(nuclide: str) -> tuple[float, float]:
         return d["beta-"] + d["beta+"] + d["electron"], d["alpha"]
 
     mean = nuclear.mean_energy_per_decay(nuclide)
-    E_e, E_a = mean["electrons_total"], mean["alpha"]
-    (ce, ca), (ve, va), (se, sa) = (parts(D_CLUSTER_CM / 2), parts(D_CAVITY_CM / 2),
-                                    parts(R_SPONGIOSA_CM))
+    (ve, va), (se, sa) = parts(D_CAVITY_CM / 2), parts(R_SPONGIOSA_CM)
+    return ve, se, mean["electrons_total"], va, sa, mean["alpha"]
 
-    def phi(c: float, v: float, s: float, E: float) -> float:
+
+def _f_eq() -> float:
+    """Active-marrow share of the spongiosa's electron stopping mass."""
+    return _M_AM / (_M_AM / CELLULARITY + _M_TRAB * _S_BONE_RATIO)
+
+
+@lru_cache(maxsize=512)
+def marrow_self_fraction(nuclide: str) -> tuple[float, float]:
+    """Fraction of the electron (and alpha) energy emitted in red marrow absorbed in red marrow.
+
+    The spongiosa model of the module notes. Returns ``(electrons, alphas)``.
+
+    Examples
+    --------
+    >>> fe, fa = marrow_self_fraction("Lu-177")
+    >>> 0.4 < fe < 0.9 and fa == 0.0
+    True
+    """
+    ve, se, E_e, va, sa, E_a = _spongiosa_parts(nuclide)
+
+    def phi(v: float, s: float, E: float) -> float:
         if E <= 0:
             return 0.0
-        return (c + CELLULARITY * (v - c) + f_eq * (s - v)) / E
+        return (CELLULARITY * v + _f_eq() * (s - v)) / E
 
-    return phi(ce, ve, se, E_e), phi(ca, va, sa, E_a)
+    return phi(ve, se, E_e), phi(va, sa, E_a)
+
+
+@lru_cache(maxsize=512)
+def marrow_from_trabecular_bone_fraction(nuclide: str) -> float:
+    """Fraction of the electron energy emitted in trabecular bone (volume) absorbed in red marrow.
+
+    From the same spongiosa model by reciprocity (equal specific absorbed fractions between two
+    regions of one medium, here with stopping masses): the energy that marrow-born electrons
+    give to the trabeculae, ``(φ_sp − φ_cav)(1 − f_TM)`` with ``f_TM`` the marrow share of the
+    stopping mass, is returned from bone-born ones scaled by the stopping-mass ratio
+    ``m_TM / (m_TB S_b/m)``; the active share is CF. No further parameter: for long ranges it
+    tends to the equilibrium share, for ranges shorter than a cavity to zero. (ICRP
+    Publication 30 used a fixed 0.35 for all β emitters; kept for alphas, 0.05.)
+
+    Examples
+    --------
+    >>> round(marrow_from_trabecular_bone_fraction("Y-90"), 2) > round(
+    ...     marrow_from_trabecular_bone_fraction("Lu-177"), 2) > 0
+    True
+    """
+    ve, se, E_e, *_ = _spongiosa_parts(nuclide)
+    if E_e <= 0:
+        return 0.0
+    m_tm, m_tb = _M_AM / CELLULARITY, _M_TRAB * _S_BONE_RATIO
+    f_tm = m_tm / (m_tm + m_tb)
+    return CELLULARITY * m_tm / m_tb * (se - ve) * (1 - f_tm) / E_e
 
 
 def _charged_energy(nuclide: str) -> tuple[float, float]:
@@ -269,6 +310,8 @@ def geometric_s_pair(nuclide: str, source: str, target: str, phantom: str,
             o = fe * Ee * to_gy / m_t
         elif source in BONE_SOURCES:
             fb, fal = BONE_SOURCES[source]
+            if source == "trabecular_bone_volume":
+                fb = marrow_from_trabecular_bone_fraction(nuclide)
             a, o = fal * Ea * to_gy / m_t, fb * Ee * to_gy / m_t
         elif source == "skeleton":
             a, o = Ea * to_gy / masses["skeleton"], Ee * to_gy / masses["skeleton"]
