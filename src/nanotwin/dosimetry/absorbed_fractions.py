@@ -279,6 +279,19 @@ def photon_xs_composition(comp: tuple[tuple[str, float], ...]
     return E, np.log(np.maximum(pe, 1e-30)), np.stack([inc, coh])
 
 
+def isotropic_directions(n: int, rng: np.random.Generator) -> np.ndarray:
+    """n unit vectors uniform on the sphere (normalised Gaussian triples).
+
+    Examples
+    --------
+    >>> u = isotropic_directions(1000, np.random.default_rng(1))
+    >>> bool(np.allclose(np.linalg.norm(u, axis=1), 1) and abs(u.mean()) < 0.05)
+    True
+    """
+    u = rng.normal(size=(n, 3))
+    return u / np.linalg.norm(u, axis=1, keepdims=True)
+
+
 def _kn_cross_section(E: np.ndarray) -> np.ndarray:
     """Klein–Nishina total cross section per electron (cm²) (Attix 1986, eq. 7.13)."""
     k = E / ME_C2
@@ -303,8 +316,7 @@ def _photon_af_grid(rho_a: float, bone_fraction: float, n: int, seed: int) -> np
     r = rho_a * rng.random(E.size) ** (1 / 3)
     v = rng.normal(size=(E.size, 3))
     pos = v / np.linalg.norm(v, axis=1, keepdims=True) * r[:, None]
-    u = rng.normal(size=(E.size, 3))
-    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    u = isotropic_directions(E.size, rng)
     dep = np.zeros(m)
     alive = np.arange(E.size)
     for _ in range(200):

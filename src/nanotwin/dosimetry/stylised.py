@@ -3,18 +3,18 @@
 Geometry
 --------
 ``adult_male``: the stylised adult of MIRD Pamphlet 5 revised (Snyder, Ford & Warner 1978) as
-revised by Cristy & Eckerman (ORNL/TM-8381, 1987): trunk elliptical cylinder 40 × 20 × 70 cm,
-head elliptical cylinder + half ellipsoid, legs; organs as quadric solids with the published
-semi-axes and centres for liver (cut by the plane x/35 + y/45 − z/43 = −1), kidneys (cut at
-|x| = 3 cm), spleen, stomach (wall 0.613 cm, contents), urinary bladder (wall 0.252 cm,
-contents), lungs, brain, testes. Coordinates: x to the phantom's left, y posterior, z up from
-the base of the trunk (cm). Organs that nanotwin approximates (not the published equations, which
-are longer) are marked ``approx`` in :data:`ADULT_ORGANS`: heart (wall + contents as confocal
-ellipsoids at the ORNL heart mass), pancreas (half ellipsoid at the ORNL mass), thyroid lobes,
-small intestine (elliptical-cylinder section), colon (cylinders), skeleton sites (spine,
-ribs, pelvis, skull, clavicles, scapulae, sternum, arm and leg bones: shapes of the MIRD
-skeleton simplified, skeletal tissue density 1.4 g/cm³ as in MIRD-5), legs (two truncated
-cones).
+used by Cristy & Eckerman (ORNL/TM-8381, 1987): trunk elliptical cylinder 40 × 20 × 70 cm, head
+elliptical cylinder + half ellipsoid, two leg cones; organs as quadric solids with published
+semi-axes and centres (liver cut by the plane x/35 + y/45 − z/43 = −1, kidneys cut at |x| = 3
+cm, spleen, stomach wall 0.613 cm and contents, bladder wall 0.252 cm and contents, lungs,
+brain, testes, small intestine); the whole MIRD skeleton (leg and arm bones, pelvis, the spine in
+three sections, 12 ribs, clavicles, scapulae, cranium) with the ICRP-70 active-marrow share of
+each bone region (:data:`MARROW_SITES`). Each region's source is written next to its equation and
+marked in :data:`ADULT_ORGANS`: ``mird`` (published equations, some with the numbers of the
+Geant4 human_phantom MIRD adult), ``scaled`` (ORNL adult-female solids of that example divided by
+the female/male trunk ratios: pelvis, colon, pancreas), ``approx`` (nanotwin's shapes at the ORNL
+masses: heart, thyroid, cranium). Coordinates: x to the phantom's left, y posterior, z up from
+the base of the trunk (cm). Media: ORNL soft tissue, skeleton and lung (:data:`COMPOSITIONS`).
 
 ``mouse_25g`` (and 30/35 g scaled by (M/25)^(1/3)): nanotwin's own stylised mouse — trunk
 elliptical cylinder and head ellipsoid, each organ an ellipsoid at its RADAR mass (Keenan et
@@ -23,18 +23,18 @@ this mouse; the positions are approximate.
 
 Transport
 ---------
-Photons are started uniformly in the source region (voxelised at :data:`VOXEL_CM`), tracked by
-Woodcock (delta) tracking through the voxel labels with the xraydb cross sections of
-:mod:`nanotwin.dosimetry.absorbed_fractions` (soft tissue ICRU 44, 1.04 g/cm³; lung 0.296 g/cm³;
-skeleton a cortical-bone/soft-tissue mixture at 1.4 g/cm³), Klein–Nishina Compton and Thomson
-coherent scattering, photoabsorption local; energy transferred to electrons is absorbed where it
-is transferred. Photons leaving the body are lost. Red-marrow dose from photons is the
-energy-transfer (kerma) ratio of soft tissue to the skeletal mixture applied to each interaction in
-a marrow-bearing bone site (Cristy 1981 method), weighted by the site's share of active marrow
-(ICRP Publication 70 (1995), adult).
+Photons are started uniformly in the source region (voxelised at :data:`VOXEL_CM`) and tracked
+by Woodcock (delta) tracking through the voxel labels with xraydb cross sections
+(:func:`nanotwin.dosimetry.absorbed_fractions.photon_xs_composition`), Klein–Nishina Compton and
+Thomson coherent scattering. Energy deposition is scored with a collision estimator of kerma at
+every real and virtual collision (see :func:`_transport`), with implicit capture and Russian
+roulette; photons leaving the body are lost. Red-marrow dose from photons is the marrow kerma
+(ICRU 44 red marrow, energy-transfer coefficients) per unit fluence in each bone region,
+weighted by the region's share of active marrow (ICRP Publication 70 (1995), adult).
 
-The tables (absorbed fraction per source, energy and target) are built by ``python -m
-nanotwin.dosimetry.stylised build`` (seeded; deterministic) and shipped as package data.
+The tables (absorbed fraction per source, energy and target, with their Monte Carlo relative
+standard errors) are built by ``python -m nanotwin.dosimetry.stylised build default`` (seeded;
+deterministic; :data:`BUILD_N` photons) and shipped as package data.
 """
 
 from __future__ import annotations
@@ -48,8 +48,9 @@ import numpy as np
 
 from nanotwin.errors import DesignError
 
-__all__ = ["ADULT_ORGANS", "ENERGIES_MEV", "MARROW_SITES", "VOXEL_CM", "StylisedPhantom",
-           "build_phantom", "photon_absorbed_fractions", "saf_table", "phantom_names"]
+__all__ = ["ADULT_ORGANS", "ADULT_SOURCES", "BUILD_N", "COMPOSITIONS", "ENERGIES_MEV",
+           "MARROW_SITES", "VOXEL_CM", "StylisedPhantom", "build_phantom",
+           "photon_absorbed_fractions", "saf_table", "phantom_names"]
 
 #: Photon energies of the SAF tables (MeV); S-values interpolate in log E between them.
 ENERGIES_MEV = (0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.2, 0.5, 1.0, 1.5, 2.0, 4.0)
@@ -515,7 +516,13 @@ def _transport(ph: StylisedPhantom, pos: np.ndarray, E0: np.ndarray, tag: np.nda
 
     Returns ``(kerma [tag, label] MeV, marrow kerma [tag, label] MeV)``.
     """
-    from nanotwin.dosimetry.absorbed_fractions import ME_C2, _rotate, _sample_kn, _sample_thomson
+    from nanotwin.dosimetry.absorbed_fractions import (
+        ME_C2,
+        _rotate,
+        _sample_kn,
+        _sample_thomson,
+        isotropic_directions,
+    )
 
     T = _media_tables()
     med_of = np.array(ph.medium, dtype=np.int64)
@@ -528,8 +535,7 @@ def _transport(ph: StylisedPhantom, pos: np.ndarray, E0: np.ndarray, tag: np.nda
     mk = np.zeros(size)
     E = E0.astype(float).copy()
     w = np.ones(E.size)
-    u = rng.normal(size=pos.shape)
-    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    u = isotropic_directions(E.size, rng)
     alive = np.arange(E.size)
     for _ in range(100000):
         if alive.size == 0:
