@@ -167,7 +167,11 @@ def validation_dosimetry(
             flag = "" if (r["passed"] or not r["counted"]) else " MISS"
             cells.append(f"{100 * r['rel_error']:+.0f} % ({100 * r['mc_rse']:.0f}){mark}{flag}")
         t3.add_row(kind, src, tgt, *cells)
-    Console().print(t3)
+    import sys
+
+    # piped output (a log, a report) is not cut at rich's default 80 columns
+    wide = Console(width=None if sys.stdout.isatty() else 140)
+    wide.print(t3)
     cnt = ce[ce["counted"]]
     for kind, g in cnt.groupby("kind"):
         typer.echo(f"Cristy-Eckerman {kind}: {int(g['passed'].sum())}/{len(g)} counted rows "
@@ -184,7 +188,7 @@ def validation_dosimetry(
         t4.add_row(r["nuclide"], r["source"], f"{r['reference']:.3g}", f"{r['nanotwin']:.3g}",
                    f"{100 * r['rel_error']:+.0f} %", f"{100 * r['tolerance']:.0f} %",
                    "yes" if r["passed"] else "MISS")
-    Console().print(t4)
+    wide.print(t4)
     for src, g in mo.groupby("source", sort=False):
         typer.echo(f"red marrow <- {src}: {int(g['passed'].sum())}/{len(g)} within 10 %")
     if out is not None:
