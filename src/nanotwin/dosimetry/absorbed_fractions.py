@@ -29,6 +29,11 @@ from functools import lru_cache
 import numpy as np
 
 from nanotwin.errors import DesignError
+from nanotwin.physics.dose_point_kernel import (  # one photon-sampling implementation
+    _rotate,
+    _sample_kn,
+    _sample_thomson,
+)
 
 __all__ = [
     "MATERIALS",
@@ -38,6 +43,7 @@ __all__ = [
     "charged_af_sphere",
     "beta_af_sphere",
     "photon_af_sphere",
+    "photon_xs_composition",
     "sphere_radius_cm",
 ]
 
@@ -81,10 +87,13 @@ MATERIALS: dict[str, dict] = {
     },
 }
 
-# Standard atomic weights (IUPAC 2021, abridged to what MATERIALS uses) and atomic numbers.
+# Standard atomic weights (IUPAC 2021, abridged to the elements of MATERIALS and of the ORNL
+# phantom media in nanotwin.dosimetry.stylised) and atomic numbers.
 _ATOM = {"H": (1, 1.008), "C": (6, 12.011), "N": (7, 14.007), "O": (8, 15.999),
-         "Na": (11, 22.990), "Mg": (12, 24.305), "P": (15, 30.974), "S": (16, 32.06),
-         "Cl": (17, 35.45), "K": (19, 39.098), "Ca": (20, 40.078)}
+         "F": (9, 18.998), "Na": (11, 22.990), "Mg": (12, 24.305), "Si": (14, 28.085),
+         "P": (15, 30.974), "S": (16, 32.06), "Cl": (17, 35.45), "K": (19, 39.098),
+         "Ca": (20, 40.078), "Fe": (26, 55.845), "Zn": (30, 65.38), "Rb": (37, 85.468),
+         "Sr": (38, 87.62), "Zr": (40, 91.224), "Pb": (82, 207.2)}
 
 
 @lru_cache(maxsize=64)
@@ -229,10 +238,32 @@ _E_GRID = np.geomspace(0.004, 3.0, 28)  # MeV; photon AFs are interpolated in lo
 @lru_cache(maxsize=16)
 def _photon_xs(bone_fraction: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mass attenuation (cm²/g) for photoelectric, incoherent, coherent on a fine log grid."""
+    comp, _, _ = material(bone_fraction)
+    return photon_xs_composition(comp)
+
+
+@lru_cache(maxsize=32)
+def photon_xs_composition(comp: tuple[tuple[str, float], ...]
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mass attenuation (cm²/g) of a composition: ``(E MeV, ln μ_pe/ρ, [μ_inc/ρ, μ_coh/ρ])``.
+
+    ``comp``: ``((element, mass fraction), ...)``; fractions are renormalised to 1. Elam, Ravel &
+    Sieber (xraydb) tables up to 0.8 MeV; above, Klein–Nishina for free electrons (exact there),
+    photoelectric extrapolated as E^-3 (negligible in tissue), coherent neglected.
+
+    Examples
+    --------
+    >>> E, ln_pe, scat = photon_xs_composition((("H", 0.111894), ("O", 0.888106)))
+    >>> i = int(np.argmin(abs(E - 0.1)))
+    >>> round(float(np.exp(ln_pe[i]) + scat[0][i] + scat[1][i]), 3)  # NIST XCOM water: 0.171
+    0.171
+    """
     import xraydb
 
-    comp, ZA, _ = material(bone_fraction)
-    E = np.geomspace(0.001, 3.5, 400)
+    tot = sum(w for _, w in comp)
+    comp = tuple((el, w / tot) for el, w in comp)
+    ZA = sum(w * _ATOM[el][0] / _ATOM[el][1] for el, w in comp)
+    E = np.geomspace(0.001, 4.5, 420)
     low = E <= 0.8
     pe = np.zeros(E.size)
     inc = np.zeros(E.size)
@@ -241,13 +272,24 @@ def _photon_xs(bone_fraction: float) -> tuple[np.ndarray, np.ndarray, np.ndarray
         pe[low] += w * np.asarray(xraydb.mu_elam(el, E[low] * 1e6, kind="photo"))
         inc[low] += w * np.asarray(xraydb.mu_elam(el, E[low] * 1e6, kind="incoh"))
         coh[low] += w * np.asarray(xraydb.mu_elam(el, E[low] * 1e6, kind="coh"))
-    # Above 0.8 MeV (Elam tables unreliable): Klein–Nishina for free electrons (exact there),
-    # photoelectric extrapolated as E^-3 (negligible in tissue), coherent neglected.
     kn = _kn_cross_section(E[~low]) * ZA * N_A
     inc[~low] = kn
     i8 = np.flatnonzero(low)[-1]
     pe[~low] = pe[i8] * (E[~low] / E[i8]) ** -3
     return E, np.log(np.maximum(pe, 1e-30)), np.stack([inc, coh])
+
+
+def isotropic_directions(n: int, rng: np.random.Generator) -> np.ndarray:
+    """n unit vectors uniform on the sphere (normalised Gaussian triples).
+
+    Examples
+    --------
+    >>> u = isotropic_directions(1000, np.random.default_rng(1))
+    >>> bool(np.allclose(np.linalg.norm(u, axis=1), 1) and abs(u.mean()) < 0.05)
+    True
+    """
+    u = rng.normal(size=(n, 3))
+    return u / np.linalg.norm(u, axis=1, keepdims=True)
 
 
 def _kn_cross_section(E: np.ndarray) -> np.ndarray:
@@ -258,35 +300,8 @@ def _kn_cross_section(E: np.ndarray) -> np.ndarray:
     return 2 * math.pi * R_E**2 * (t1 + t2)
 
 
-def _sample_kn(k: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Sample cos(theta) of Compton scattering from Klein–Nishina (Kahn 1954 rejection)."""
-    out = np.empty(k.size)
-    todo = np.arange(k.size)
-    while todo.size:
-        kk = k[todo]
-        r1, r2, r3 = rng.random((3, todo.size))
-        a = (1 + 2 * kk) / (9 + 2 * kk)
-        branch = r1 <= a
-        eta = np.where(branch, 1 + 2 * kk * r2, (1 + 2 * kk) / (1 + 2 * kk * r2))
-        mu = np.where(branch, 1 - (eta - 1) / kk, 1 + 1 / kk - 1 / kk * eta)
-        acc = np.where(branch, r3 <= 4 * (1 / eta - 1 / eta**2),
-                       r3 <= 0.5 * (mu**2 + 1 / eta))
-        out[todo[acc]] = mu[acc]
-        todo = todo[~acc]
-    return np.clip(out, -1.0, 1.0)
 
 
-def _rotate(u: np.ndarray, mu: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    phi = 2 * math.pi * rng.random(mu.size)
-    s = np.sqrt(np.maximum(1 - mu**2, 0))
-    ux, uy, uz = u.T
-    perp = np.sqrt(np.maximum(1 - uz**2, 1e-12))
-    cp, sp = np.cos(phi), np.sin(phi)
-    nx = np.where(perp > 1e-6, ux * mu + s * (ux * uz * cp - uy * sp) / perp, s * cp)
-    ny = np.where(perp > 1e-6, uy * mu + s * (uy * uz * cp + ux * sp) / perp, s * sp)
-    nz = np.where(perp > 1e-6, uz * mu - s * cp * perp, mu * np.sign(uz + 1e-300))
-    v = np.stack([nx, ny, nz], axis=1)
-    return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
 @lru_cache(maxsize=512)
@@ -301,8 +316,7 @@ def _photon_af_grid(rho_a: float, bone_fraction: float, n: int, seed: int) -> np
     r = rho_a * rng.random(E.size) ** (1 / 3)
     v = rng.normal(size=(E.size, 3))
     pos = v / np.linalg.norm(v, axis=1, keepdims=True) * r[:, None]
-    u = rng.normal(size=(E.size, 3))
-    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    u = isotropic_directions(E.size, rng)
     dep = np.zeros(m)
     alive = np.arange(E.size)
     for _ in range(200):
@@ -348,15 +362,6 @@ def _photon_af_grid(rho_a: float, bone_fraction: float, n: int, seed: int) -> np
     return dep / (_E_GRID * n)
 
 
-def _sample_thomson(size: int, rng: np.random.Generator) -> np.ndarray:
-    out = np.empty(size)
-    todo = np.arange(size)
-    while todo.size:
-        mu = 2 * rng.random(todo.size) - 1
-        acc = rng.random(todo.size) <= 0.5 * (1 + mu**2)
-        out[todo[acc]] = mu[acc]
-        todo = todo[~acc]
-    return out
 
 
 def photon_af_sphere(E_MeV: np.ndarray, radius_cm: float, density: float,

@@ -115,11 +115,17 @@ def dose(
 def validation_dosimetry(
     out: Path | None = typer.Option(None, "--out", help="Write all comparisons to this CSV."),
 ) -> None:
-    """Sphere S-values vs OLINDA: Lu-177 (15 masses × 5 compositions) and 17 nuclides at 310 g."""
+    """Sphere S-values vs OLINDA, stylised-phantom photon SAFs vs Cristy–Eckerman, marrow S."""
     from rich.console import Console
     from rich.table import Table
 
-    from nanotwin.dosimetry.validation import validate_spheres
+    from nanotwin.dosimetry.validation import (
+        MC_RSE_LIMIT,
+        validate_cristy_eckerman,
+        validate_marrow_olinda,
+        validate_spheres,
+        validate_stylised,
+    )
 
     df = validate_spheres()
     table = Table(title="nanotwin sphere S-values vs OLINDA (shared/data/dosimetry)")
@@ -135,8 +141,60 @@ def validation_dosimetry(
     Console().print(table)
     typer.echo(f"all: {int(df['passed'].sum())}/{len(df)} within tolerance; "
                f"max |error| {100 * df['rel_error'].abs().max():.2f} %")
+    st = validate_stylised()
+    t2 = Table(title="stylised adult photon SAFs (1/g) vs Cristy & Eckerman ORNL/TM-8381, "
+                     "source urinary-bladder contents")
+    for c in ("kind", "target", "E (MeV)", "reference", "nanotwin", "error", "tol", "pass"):
+        t2.add_column(c)
+    for _, r in st.iterrows():
+        t2.add_row(r["kind"], r["target"], f"{r['energy_MeV']:g}", f"{r['reference']:.3g}",
+                   f"{r['nanotwin']:.3g}", f"{100 * r['rel_error']:+.0f} %",
+                   f"{100 * r['tolerance']:.0f} %", "yes" if r["passed"] else "MISS")
+    Console().print(t2)
+    typer.echo(f"stylised SAFs: {int(st['passed'].sum())}/{len(st)} within tolerance")
+    ce = validate_cristy_eckerman()
+    t3 = Table(title="stylised adult male photon SAFs vs Cristy & Eckerman adult male (DCAL "
+                     "PSAFTX66): error (Monte Carlo RSE); * = not counted (RSE > "
+                     f"{MC_RSE_LIMIT:g} x tol)")
+    energies = sorted(ce["energy_MeV"].unique())
+    for c in ("kind", "source", "target", *(f"{e:g} MeV" for e in energies)):
+        t3.add_column(c)
+    for (kind, src, tgt), g in ce.groupby(["kind", "source", "target"], sort=False):
+        cells = []
+        for e in energies:
+            r = g[g["energy_MeV"] == e].iloc[0]
+            mark = "" if r["counted"] else "*"
+            flag = "" if (r["passed"] or not r["counted"]) else " MISS"
+            cells.append(f"{100 * r['rel_error']:+.0f} % ({100 * r['mc_rse']:.0f}){mark}{flag}")
+        t3.add_row(kind, src, tgt, *cells)
+    import sys
+
+    # piped output (a log, a report) is not cut at rich's default 80 columns
+    wide = Console(width=None if sys.stdout.isatty() else 140)
+    wide.print(t3)
+    cnt = ce[ce["counted"]]
+    for kind, g in cnt.groupby("kind"):
+        typer.echo(f"Cristy-Eckerman {kind}: {int(g['passed'].sum())}/{len(g)} counted rows "
+                   f"within {100 * g['tolerance'].iloc[0]:.0f} %; median |error| "
+                   f"{100 * g['rel_error'].abs().median():.0f} %")
+    typer.echo(f"Cristy-Eckerman: {int(cnt['passed'].sum())}/{len(cnt)} counted rows within "
+               f"tolerance ({len(ce) - len(cnt)} of {len(ce)} rows not counted: Monte Carlo "
+               "error too large)")
+    mo = validate_marrow_olinda()
+    t4 = Table(title="red-marrow S-values (mGy/(MBq s)) vs OLINDA/EXM 2, ICRP-89 adult male")
+    for c in ("nuclide", "source", "reference", "nanotwin", "error", "tol", "pass"):
+        t4.add_column(c)
+    for _, r in mo.iterrows():
+        t4.add_row(r["nuclide"], r["source"], f"{r['reference']:.3g}", f"{r['nanotwin']:.3g}",
+                   f"{100 * r['rel_error']:+.0f} %", f"{100 * r['tolerance']:.0f} %",
+                   "yes" if r["passed"] else "MISS")
+    wide.print(t4)
+    for src, g in mo.groupby("source", sort=False):
+        typer.echo(f"red marrow <- {src}: {int(g['passed'].sum())}/{len(g)} within 10 %")
     if out is not None:
-        df.to_csv(out, index=False)
+        import pandas as pd
+
+        pd.concat([df, st, ce, mo], ignore_index=True, sort=False).to_csv(out, index=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -14,7 +14,13 @@ from typing import Any
 import numpy as np
 
 from nanotwin._paths import package_data
-from nanotwin.dosimetry.phantoms import _check_phantom, _masses, _organ_names, _s_pair
+from nanotwin.dosimetry.phantoms import (
+    _check_phantom,
+    _masses,
+    _organ_names,
+    _s_pair,
+    extra_sources,
+)
 from nanotwin.errors import DesignError
 from nanotwin.physics import nuclear
 
@@ -49,7 +55,7 @@ PBPK_TO_PHANTOM = {
 
 
 def _s_total(nuclide: str, source: str, target: str, key: tuple, progeny: Any,
-             rbe: float) -> tuple[float, float]:
+             rbe: float, phantom: str = "") -> tuple[float, float]:
     """(S in Gy/(Bq s), RBE-weighted S) including progeny per ``progeny`` mode."""
     nuc = nuclear.canonical_nuclide(nuclide)
     members = nuclear.chain_branching(nuc)
@@ -66,7 +72,7 @@ def _s_total(nuclide: str, source: str, target: str, key: tuple, progeny: Any,
         for src, w in pairs:
             if w <= 0:
                 continue
-            a, o = _s_pair(m, src, target, key)
+            a, o = _s_pair(m, src, target, key, phantom)
             s_gy += frac * w * (a + o)
             s_rbe += frac * w * (rbe * a + o)
     return s_gy, s_rbe
@@ -119,7 +125,7 @@ def dose_from_tia(nuclide: str, tia_s: Mapping[str, float], phantom: str = "adul
             raise DesignError("tumor_mass_g: a tumour source needs its mass in g; give e.g. "
                               "tumor_mass_g=0.2", "tumor_mass_g")
         masses["tumor"] = float(tumor_mass_g)
-    known = [*_organ_names(masses), "remainder"]
+    known = [*_organ_names(masses), "remainder", *extra_sources(phantom)]
     for src, val in tia_s.items():
         if src not in known:
             raise DesignError(f"tia.{src}: not an organ of {phantom}; use one of "
@@ -134,7 +140,7 @@ def dose_from_tia(nuclide: str, tia_s: Mapping[str, float], phantom: str = "adul
         for src, val in tia_s.items():
             if float(val) == 0:
                 continue
-            s, sr = _s_total(nuclide, src, t, key, progeny, float(alpha_rbe))
+            s, sr = _s_total(nuclide, src, t, key, progeny, float(alpha_rbe), phantom)
             D[i] += float(val) * s
             Dr[i] += float(val) * sr
     dv = {"dose_Gy_per_GBq": (("organ",), D * 1e9, "Gy/GBq"),
@@ -148,7 +154,9 @@ def dose_from_tia(nuclide: str, tia_s: Mapping[str, float], phantom: str = "adul
                        attrs={"nuclide": nuclear.canonical_nuclide(nuclide), "phantom": phantom,
                               "alpha_rbe": float(alpha_rbe),
                               "progeny": str(progeny), "nuclear_data": nuclear.data_release(),
-                              "cross_dose": "uniform remainder approximation (approximate)"})
+                              "cross_dose": "stylised-phantom photon SAFs (Monte Carlo); walls "
+                                            "from contents (ICRP 30); red marrow spongiosa "
+                                            "model; tumour: uniform remainder approximation"})
 
 
 def dose_from_result(ds: Any, nuclide: str | None = None, phantom: str | None = None, *,

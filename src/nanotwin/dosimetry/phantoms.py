@@ -29,7 +29,9 @@ from nanotwin.errors import DesignError
 from nanotwin.physics import nuclear
 
 __all__ = [
+    "CONTENTS_MASSES",
     "PHANTOMS",
+    "extra_sources",
     "phantom_masses",
     "organ_material",
     "s_value",
@@ -126,11 +128,52 @@ def _split(parts: Mapping[str, float]) -> tuple[float, float]:
     return a, sum(v for k, v in parts.items() if k not in ("alpha", "alpha_recoil"))
 
 
-@lru_cache(maxsize=512)
-def _s_pair(nuclide: str, source: str, target: str, masses_key: tuple[tuple[str, float], ...]
-            ) -> tuple[float, float]:
-    """(S_alpha, S_other) in Gy/(Bq·s) for one parent nuclide (no progeny)."""
+#: Source-only regions of the stylised adult (contents of hollow organs; masses of the
+#: Cristy–Eckerman adult, ORNL/TM-8381) and the ICRP-30 skeletal sources.
+CONTENTS_MASSES = {"stomach_contents": 260.0, "heart_contents": 454.0,
+                   "urinary_bladder_contents": 211.0}
+
+
+def extra_sources(phantom: str) -> list[str]:
+    """Source regions a phantom offers beyond its organs (contents, bone surfaces/volumes).
+
+    Examples
+    --------
+    >>> extra_sources("adult_male")[:2]
+    ['stomach_contents', 'heart_contents']
+    >>> extra_sources("mouse_25g")
+    []
+    """
+    from nanotwin.dosimetry.organ_s import BONE_SOURCES
+
+    if not phantom.startswith("adult"):
+        return []
+    return [*CONTENTS_MASSES, *BONE_SOURCES]
+
+
+@lru_cache(maxsize=4096)
+def _s_pair(nuclide: str, source: str, target: str, masses_key: tuple[tuple[str, float], ...],
+            phantom: str = "") -> tuple[float, float]:
+    """(S_alpha, S_other) in Gy/(Bq·s) for one parent nuclide (no progeny).
+
+    With a ``phantom`` that has stylised geometry, photon cross- and self-dose come from its
+    Monte Carlo SAFs, walls from contents and red marrow from :mod:`nanotwin.dosimetry.organ_s`;
+    pairs outside the geometry (tumour, ...) use the sphere / remainder model below.
+    """
     masses = dict(masses_key)
+    if phantom:
+        from nanotwin.dosimetry.organ_s import geometric_s_pair
+
+        full = {**masses, **(CONTENTS_MASSES if phantom.startswith("adult") else {})}
+        own = (0.0, 0.0)
+        if source == target and source in masses:
+            a, o = _split(_energy(nuclide, masses[source], source))
+            own = (a, o - _energy(nuclide, masses[source], source)["photon"])
+        geo = geometric_s_pair(nuclide, source, target, phantom, full, own)
+        if geo is not None:
+            return geo
+        if source not in masses:  # contents / bone sources outside the geometry's answer
+            masses[source] = CONTENTS_MASSES.get(source, masses.get("skeleton", 1.0))
     M = masses["total_body"]
     body = _energy(nuclide, M, "total_body")
     if source == "remainder":
@@ -181,9 +224,10 @@ def s_value(nuclide: str, source: str, target: str, phantom: str = "adult_male",
     """
     masses = _masses(_check_phantom(phantom), organ_masses)
     known = _organ_names(masses)
-    if source not in known and source != "remainder":
+    if source not in known and source != "remainder" and source not in extra_sources(phantom):
         raise DesignError(f"source: unknown organ {source!r} in {phantom}; use one of "
-                          f"{', '.join(known)}, remainder", "source")
+                          f"{', '.join([*known, 'remainder', *extra_sources(phantom)])}",
+                          "source")
     if target not in known:
         raise DesignError(f"target: unknown organ {target!r} in {phantom}; use one of "
                           f"{', '.join(known)}", "target")
@@ -193,7 +237,7 @@ def s_value(nuclide: str, source: str, target: str, phantom: str = "adult_male",
     tot = 0.0
     for m, frac in members.items():
         if frac > 0:
-            a, o = _s_pair(m, source, target, key)
+            a, o = _s_pair(m, source, target, key, phantom)
             tot += frac * (float(alpha_weight) * a + o)
     return tot
 
@@ -220,13 +264,13 @@ def s_matrix(nuclide: str, phantom: str = "adult_male", *,
     masses = _masses(_check_phantom(phantom), organ_masses)
     nuc = nuclear.canonical_nuclide(nuclide)
     targets = _organ_names(masses)
-    sources = [*targets, "remainder"]
+    sources = [*targets, "remainder", *extra_sources(phantom)]
     key = tuple(sorted(masses.items()))
     S = np.zeros((len(targets), len(sources)))
     Sa = np.zeros_like(S)
     for j, s in enumerate(sources):
         for i, t in enumerate(targets):
-            a, o = _s_pair(nuc, s, t, key)
+            a, o = _s_pair(nuc, s, t, key, phantom)
             S[i, j] = a + o
             Sa[i, j] = a
     return make_result(
