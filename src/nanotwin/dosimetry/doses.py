@@ -38,12 +38,13 @@ PBPK_TO_PHANTOM = {
               "spleen": "spleen", "kidney": "kidneys", "gut": "small_intestine",
               "brain": "brain", "muscle": "remainder", "skin": "remainder",
               "adipose": "remainder", "bone": "skeleton", "marrow": "skeleton",
-              "rest": "remainder", "tumor": "tumor", "urine": None, "feces": None},
+              "rest": "remainder", "tumor": "tumor", "urine": None, "feces": None,
+              "degraded": None},
     "human": {"blood": "remainder", "heart": "heart", "lung": "lungs", "liver": "liver",
               "spleen": "spleen", "kidney": "kidneys", "gut": "small_intestine",
               "brain": "brain", "muscle": "muscle", "skin": "skin", "adipose": "adipose",
               "bone": "skeleton", "marrow": "red_marrow", "rest": "remainder",
-              "tumor": "tumor", "urine": None, "feces": None},
+              "tumor": "tumor", "urine": None, "feces": None, "degraded": None},
 }
 
 

@@ -33,7 +33,9 @@ from nanotwin.pbpk.radiometal import FREE_ORGANS, FREE_POOLS, free_compartment_o
 __all__ = ["STATE_NAMES", "PARTICLE_STATES", "LABEL_STATES", "BODY_STATES", "rhs", "jacobian",
            "solve", "initial_state", "organ_of_state", "compiled"]
 
-_PC = ("lung", "liver", "spleen", "marrow", "tumor")
+_PC = ("lung", "liver", "spleen", "marrow", "kidney", "tumor")
+#: Particle sinks: excreta and particles degraded inside phagocytes.
+SINKS = ("urine", "feces", "degraded")
 
 
 def _particle_states() -> tuple[str, ...]:
@@ -44,14 +46,14 @@ def _particle_states() -> tuple[str, ...]:
             s.append(f"{o}_pc")
         if o == "tumor":
             s += ["tumor_bound", "tumor_int"]
-    return (*s, "urine", "feces")
+    return (*s, *SINKS)
 
 
 PARTICLE_STATES = _particle_states()
 LABEL_STATES = ("label_urine_p", "label_feces_p", *(f"free_{o}" for o in FREE_POOLS))
 #: All state names, in order (particles first, then the radiolabel states).
 STATE_NAMES = (*PARTICLE_STATES, *LABEL_STATES)
-BODY_STATES = tuple(s for s in PARTICLE_STATES if s not in ("urine", "feces"))
+BODY_STATES = tuple(s for s in PARTICLE_STATES if s not in SINKS)
 _IDX = {s: i for i, s in enumerate(STATE_NAMES)}
 
 
@@ -71,6 +73,8 @@ def organ_of_state(state: str) -> str:
         return "urine"
     if state == "label_feces_p":
         return "feces"
+    if state in SINKS:
+        return state
     return state.split("_")[0]
 
 
@@ -127,6 +131,7 @@ class _Compiled:
             sat.append((len(edges), f"{o}_pc", _div(N, g[f"N_cap_{o}"])))
             e(src, f"{o}_pc", g[f"K_max_{o}"])
             e(f"{o}_pc", "tumor_t" if o == "tumor" else f"{o}_b", g[f"K_release_{o}"])
+            e(f"{o}_pc", "degraded", g[f"k_deg_{o}"])  # soft carriers degraded in phagocytes
         sat.append((len(edges), "tumor_bound", _div(N, g["N_bind_cap"])))
         e("tumor_t", "tumor_bound", g["k_on_tumor"])
         e("tumor_bound", "tumor_t", g["k_off_tumor"])
@@ -155,7 +160,9 @@ class _Compiled:
         self.sat_edge = np.array([i for i, _, _ in sat])
         self.sat_state = np.array([_IDX[s] for _, s, _ in sat])
         self.sat_scale = _stack([sc for _, _, sc in sat])
-        # time-dependent label gains: dy[row] += exp(-k_det t) * coef * y[col]
+        # time-dependent label gains: dy[row] += exp(-k_det t) * coef * y[col]: the label that
+        # detaches from particles, and the label of particles degraded in phagocytes, joins
+        # the free-label pool of the organ
         rows, cols, coefs = [], [], []
         kd_rcp = g["k_det"] * g["f_rcp"]
         for s in BODY_STATES:
@@ -163,7 +170,10 @@ class _Compiled:
             pool = "blood" if organ == "blood" else free_compartment_of(organ)
             rows.append(_IDX[f"free_{pool}"])
             cols.append(_IDX[s])
-            coefs.append(kd_rcp)
+            if s.endswith("_pc"):
+                coefs.append(g["f_rcp"] * (g["k_det"] + g[f"k_deg_{organ}"]))
+            else:
+                coefs.append(kd_rcp)
         rows += [_IDX["label_urine_p"], _IDX["label_feces_p"]]
         cols += [_IDX["kidney_b"], _IDX["liver_t"]]
         coefs += [g["f_rcp"] * k_urine, g["f_rcp"] * k_bile]

@@ -67,28 +67,33 @@ in the cat spleen, Song & Groom; no human measurement used here). Particles retu
 venous sinuses through interendothelial slits (r ~ 250 nm; Mebius & Kraal, Nat Rev Immunol
 2005;5:606: slits 0.2-0.5 um), hindered by Renkin's H -- large particles are filtered.
 
-*Mononuclear phagocyte system (MPS).* Per-pass extraction ``E = 1 - exp(-E0 * R)`` by Kupffer
+*Mononuclear phagocyte system (MPS).* Per-pass extraction ``E = 1 - exp(-E0_o * R)`` by Kupffer
 cells (liver sinusoids), marrow sinusoidal macrophages, red-pulp macrophages (spleen cords), lung
-intravascular cells, and tumour-associated macrophages (from the interstitium). ``E0 = 0.011``
-is the hepatic extraction of a reference particle (R = 1: uncoated, neutral, 100 nm sphere), set
-so that the liver clears such a particle with a ~1 h blood half-life in the mouse, as measured
-for conventional (non-PEG) liposomes (Allen & Hansen, Biochim Biophys Acta 1991;1068:133;
-Klibanov et al., FEBS Lett 1990;268:235). The recognition factor ``R = R_coat * R_charge *
-R_size * R_shape`` (see :func:`recognition_factor`) carries the surface chemistry.
-Uptake is capacity-limited in particle NUMBER: the rate falls as ``1 - N_pc / N_cap`` with
-``N_cap = n_macrophages * A_mem / (pi d^2)`` -- a macrophage can internalise particles whose total
-surface is about its own membrane area, A_mem ~ 1000 um^2 (Cannon & Swanson, J Cell Sci
-1992;101:907). Macrophage densities: Kupffer cells 2e7 per g liver (Bouwens et al., Hepatology
-1986;6:718), red-pulp macrophages 5e7 per g spleen, marrow 1e7 per g, lung (intravascular)
-7e6 per g, tumour-associated macrophages 2e7 per g (approximations: 5-20 % of ~1e8-4e8 cells per
-g). With these, the liver saturates at ~1e12 particles of 50-100 nm per mouse, the threshold
-reported by Ouyang et al. (Nat Mater 2020;19:1362) -- the threshold is a consequence, not an
-input. Release from phagocytes: 0.0015/h liver, 0.001/h spleen and marrow, 0.003/h lung,
-0.005/h tumour (the defaults of Chou et al., J Control Release 2023;361:53).
+intravascular cells, kidney tissue (mesangium, resident macrophages) and tumour-associated
+macrophages (from the interstitium); ``K_max = Q/V_b * E/(1-E)``. The per-organ ``E0_o`` and the
+terms of the recognition factor ``R = R_coat * R_charge * R_size * R_shape * R_class`` (see
+:func:`recognition_factor`) are *global mechanism constants* (:mod:`nanotwin.pbpk.mechanisms`:
+literature priors with their sources, calibrated on multi-organ data; the posterior median is
+used by default). Uptake is capacity-limited in particle NUMBER: the rate falls as
+``1 - N_pc / N_cap`` with ``N_cap = n_macrophages * A_mem / (pi d^2)`` -- a macrophage can
+internalise particles whose total surface is about its own membrane area, A_mem ~ 1000 um^2
+(Cannon & Swanson, J Cell Sci 1992;101:907). Macrophage densities: Kupffer cells 2e7 per g liver
+(Bouwens et al., Hepatology 1986;6:718), red-pulp macrophages 5e7 per g spleen, marrow 1e7 per g,
+lung (intravascular) 7e6 per g, kidney 1e7 per g, tumour-associated macrophages 2e7 per g
+(approximations: 5-20 % of ~1e8-4e8 cells per g). With these, the liver saturates at ~1e12
+particles of 50-100 nm per mouse, the threshold reported by Ouyang et al. (Nat Mater
+2020;19:1362) -- the threshold is a consequence, not an input. Release from phagocytes: 0.0015/h
+liver, 0.001/h spleen and marrow, 0.003/h lung (the defaults of Chou et al., J Control Release
+2023;361:53); kidney and tumour release are mechanism constants. Soft carriers (lipid, polymer,
+protein classes) are degraded inside phagocytes at ``k_deg_soft`` (a mechanism constant): the
+particle joins the ``degraded`` sink and its label the organ's free-label pool.
 
 *Renal clearance.* ``CL_urine = GFR * theta(d)`` with a glomerular sieving coefficient
 ``theta = 1 / (1 + exp((d - 5.5 nm) / 0.6 nm))``: complete filtration below ~4 nm, none above
-~8 nm (Choi et al., Nat Biotechnol 2007;25:1165: renal threshold 5.5 nm).
+~8 nm (Choi et al., Nat Biotechnol 2007;25:1165: renal threshold 5.5 nm), times the filterable
+(protein-free) share of the particle: 1 with a protein-resistant coating (zwitterionic, PEG or
+membrane cloak), else the mechanism constant ``f_unbound`` (charged ultrasmall particles adsorb
+serum proteins and grow beyond the cut-off; Choi et al. 2007).
 
 *Biliary excretion.* From the hepatocyte/Disse space: ``CL_bile = 3e-5 L/h/kg^0.75 * BW^0.75``
 (Chou et al. 2023 default, gold nanoparticles in mice).
@@ -130,12 +135,19 @@ from typing import Any
 import numpy as np
 
 from nanotwin.errors import DesignError
+from nanotwin.pbpk.mechanisms import (
+    MATERIAL_CLASSES,
+    SOFT_CLASSES,
+    material_class,
+    resolve_mechanisms,
+)
 from nanotwin.pbpk.physiology import TISSUES, physiology, tumor_mass_g
 from nanotwin.pbpk.radiometal import FREE_ORGANS, FREE_POOLS, free_ion_model
 
 __all__ = ["PBPKParameters", "build_parameters", "parameter_names", "stack_parameters",
            "recognition_factor", "perivascular_fraction", "renkin_hindrance",
-           "stokes_einstein_cm2_s", "sieving"]
+           "stokes_einstein_cm2_s", "sieving", "design_features", "derive_parameters",
+           "build_parameter_batch", "stack_features", "PC_ORGANS"]
 
 # --- physical constants and literature values (sources in the module docstring) -------------
 K_B = 1.380649e-23  # J/K
@@ -159,15 +171,13 @@ F_ACTIVE_TUMOR = 0.97  # share of tumour entry by active transcytosis (Sindhwani
 # Armstrong et al., Biophys J 2004;87:4259: R_h 27 nm); diffusive scaling L ~ D^0.5 ~ d^-0.5
 L_PEN_REF_CM, D_PEN_REF_NM = 5.0e-4, 54.0
 R_SLIT = 250.0  # nm, splenic interendothelial slits
-F_OPEN_SPLEEN = {"mouse": 0.82, "rat": 0.82, "human": 0.1}  # open share of splenic flow
+F_OPEN_SPLEEN_HUMAN = 0.1  # open share of human splenic flow (Groom et al. 1991)
 LYMPH_FRACTION = 0.002
-E0 = 0.011
 A_MEM_NM2 = 1000.0e6  # 1000 um^2 in nm^2
-MACROPHAGES_PER_G = {"liver": 2e7, "spleen": 5e7, "marrow": 1e7, "lung": 7e6, "tumor": 2e7}
-K_RELEASE = {"liver": 0.0015, "spleen": 0.001, "marrow": 0.001, "lung": 0.003, "tumor": 0.005}
-K_TAM0 = 0.3  # 1/h, tumour macrophage uptake of an R = 1 particle (Chou et al. 2023 median)
-E0_LUNG = 1e-4  # rodents/humans have few pulmonary intravascular macrophages (Brain et al.,
-#                 Am J Physiol 1999;276:L146); cationic particles add adhesion (R_charge).
+MACROPHAGES_PER_G = {"liver": 2e7, "spleen": 5e7, "marrow": 1e7, "lung": 7e6, "kidney": 1e7,
+                     "tumor": 2e7}
+#: Release from phagocytes (1/h), Chou et al. 2023 defaults; kidney and tumour: mechanisms.
+K_RELEASE = {"liver": 0.0015, "spleen": 0.001, "marrow": 0.001, "lung": 0.003}
 D50_RENAL, W_RENAL = 5.5, 0.6  # nm
 KBILE_C = 3e-5 * 1000.0  # mL/h/kg^0.75
 K_ON = 1e5  # 1/M/s
@@ -177,10 +187,12 @@ K_INT = 0.2  # 1/h
 C_BLOCK_NM = 1e4  # 10 uM
 RHO_SOFT = 1.05  # g/cm^3
 DEFAULT_DOSE_MG_PER_KG = 6.0
+E_MAX = 0.999  # largest per-pass extraction (keeps K_max finite)
 
 CONTINUOUS = ("lung", "heart", "muscle", "skin", "adipose", "bone", "rest")
 FENESTRATED = ("kidney", "gut")
-PC_ORGANS = ("lung", "liver", "spleen", "marrow", "tumor")
+#: Organs with a phagocytic (particle-retaining) compartment.
+PC_ORGANS = ("lung", "liver", "spleen", "marrow", "kidney", "tumor")
 
 
 def stokes_einstein_cm2_s(d_nm: Any) -> Any:
@@ -222,47 +234,102 @@ def sieving(d_nm: Any) -> Any:
     return 0.5 * (1.0 - np.tanh(0.5 * x))  # = 1 / (1 + exp(x)), overflow-free
 
 
-def perivascular_fraction(d_nm: float) -> float:
+def perivascular_fraction(d_nm: Any, L_pen_scale: Any = 1.0) -> Any:
     """Fraction of a tumour's volume that extravasated particles of diameter ``d_nm`` reach.
 
     Particles leave perfused vessels and stay in a perivascular layer of thickness
     ``L(d) = 5 um * sqrt(54 nm / d)`` (Dreher et al., J Natl Cancer Inst 2006;98:335: 2 MDa
     dextran, d ~ 54 nm, stayed within ~5 um of the vessel wall, small dextrans went further;
-    liposomes stay perivascular, Yuan et al., Cancer Res 1994;54:3352); the layer volume is
-    ``f_perf * S/V * L`` of the tumour (perfused vessel surface times thickness), at most 1.
+    liposomes stay perivascular, Yuan et al., Cancer Res 1994;54:3352), times the mechanism
+    constant ``L_pen_scale``; the layer volume is ``f_perf * S/V * L`` of the tumour (perfused
+    vessel surface times thickness), at most the perfused share ``f_perf``.
 
     Examples
     --------
-    >>> round(perivascular_fraction(100.0), 4)
+    >>> round(float(perivascular_fraction(100.0)), 4)
     0.0367
-    >>> perivascular_fraction(0.5)
+    >>> float(perivascular_fraction(0.5))
     0.5
     """
-    L_cm = L_PEN_REF_CM * math.sqrt(D_PEN_REF_NM / max(float(d_nm), 1e-3))
-    # at most the perfused share of the tumour (the unperfused part is not reached)
-    return min(F_PERF_TUMOR * S_TUMOR * L_cm, F_PERF_TUMOR)
+    d = np.maximum(np.asarray(d_nm, dtype=float), 1e-3)
+    L_cm = L_PEN_REF_CM * np.sqrt(D_PEN_REF_NM / d) * np.asarray(L_pen_scale, dtype=float)
+    out = np.minimum(F_PERF_TUMOR * S_TUMOR * L_cm, F_PERF_TUMOR)
+    return float(out) if out.ndim == 0 else out
 
 
-def recognition_factor(nanoparticle: Any) -> float:
-    """MPS recognition (opsonisation) factor R of a particle; 1 = uncoated neutral 100 nm sphere.
+def _getter(obj: Any):  # noqa: ANN202
+    if isinstance(obj, Mapping):
+        return lambda k, d=None: obj.get(k, d)
+    return lambda k, d=None: getattr(obj, k, d)
 
-    ``R = R_coat * R_charge * R_size * R_shape`` (approximate, semi-empirical):
 
-    - PEG: ``1 / (1 + 19 c^2)`` with ``c = min(R_F / D, 2)``, the Flory radius ``R_F = 0.35 nm *
+def _coating(nanoparticle: Any) -> dict[str, float]:
+    """Coating descriptors: PEG coverage ``c`` (NaN: no PEG), the zwitterionic/cloak factor and
+    whether the surface resists protein adsorption."""
+    get = _getter(nanoparticle)
+    coating = get("coating")
+    cg = _getter(coating) if coating is not None else (lambda k, dflt=None: dflt)
+    peg = cg("peg")
+    c = math.nan
+    if peg is not None:
+        pg = _getter(peg)
+        mw, sigma = float(pg("molecular_weight")), pg("surface_density")
+        if sigma is None:
+            c = 1.0  # unknown density: brush onset
+        else:
+            R_F = 0.35 * (mw / 44.0) ** 0.6  # Flory radius, nm (de Gennes 1980)
+            D = 2.0 / math.sqrt(math.pi * float(sigma))  # graft spacing, nm
+            c = min(R_F / D, 2.0)
+    other = 1.0
+    if cg("zwitterionic", False):
+        other = min(other, 1.0 / 50.0)
+    cloak = cg("membrane_cloak")
+    if cloak:
+        other = min(other, 1.0 / 50.0 if cloak == "rbc" else 1.0 / 30.0)
+    resistant = 1.0 if (peg is not None or other < 1.0) else 0.0
+    return {"peg_c": c, "coat_other": other, "protein_resistant": resistant}
+
+
+def _class_weights(platform: str) -> dict[str, float]:
+    cls = material_class(platform)
+    return {f"cls_{c}": 1.0 if c == cls else 0.0 for c in MATERIAL_CLASSES}
+
+
+def _recognition(F: Mapping[str, Any], M: Mapping[str, Any]) -> Any:
+    """R = R_coat * R_charge * R_size * R_shape * R_class on feature arrays (vectorised)."""
+    c = np.asarray(F["peg_c"], dtype=float)
+    R_peg = np.where(np.isnan(c), 1.0, 1.0 / (1.0 + np.asarray(M["a_peg"]) * np.nan_to_num(c) ** 2))
+    R_coat = np.minimum(R_peg, np.asarray(F["coat_other"], dtype=float))
+    zeta = np.asarray(F["zeta"], dtype=float)
+    R_charge = np.where(zeta > 0, np.exp(np.maximum(zeta, 0.0) / M["z_cation"]),
+                        np.exp(-np.minimum(zeta, 0.0) / M["z_anion"]))
+    d = np.clip(np.asarray(F["d_nm"], dtype=float), 10.0, 2000.0)
+    R_size = (d / 100.0) ** np.asarray(M["s_size"], dtype=float)
+    R_shape = np.asarray(F["aspect_ratio"], dtype=float) ** -np.asarray(M["s_shape"], dtype=float)
+    ln_cls = 0.0
+    for cl in MATERIAL_CLASSES:
+        if cl != "polymer":
+            ln_cls = ln_cls + np.asarray(F[f"cls_{cl}"], dtype=float) * np.log(M[f"R_class_{cl}"])
+    return R_coat * R_charge * R_size * R_shape * np.exp(ln_cls)
+
+
+def recognition_factor(nanoparticle: Any, mechanisms: Any = "prior") -> float:
+    """MPS recognition (opsonisation) factor R of a particle; 1 = uncoated neutral 100 nm polymer
+    sphere.
+
+    ``R = R_coat * R_charge * R_size * R_shape * R_class`` with the mechanism constants of
+    :mod:`nanotwin.pbpk.mechanisms` (``"prior"``: the literature values; ``None``: the calibrated
+    default; or a mapping):
+
+    - PEG: ``1 / (1 + a_peg c^2)`` with ``c = min(R_F / D, 2)``, the Flory radius ``R_F = 0.35 nm *
       (MW/44)^0.6`` over the graft spacing ``D = 2 / sqrt(pi sigma)`` (de Gennes, Macromolecules
-      1980;13:1069); unknown density -> c = 1 (brush onset), i.e. a 20-fold reduction, the fall
-      in macrophage uptake and in the clearance of liposomes on PEGylation (Walkey et al., J Am
-      Chem Soc 2012;134:2139; Klibanov et al. 1990);
+      1980;13:1069); unknown density -> c = 1 (brush onset);
     - zwitterionic coating: 1/50 (no serum protein adsorption; Choi et al., Nat Biotechnol
       2007;25:1165); cell-membrane cloak: RBC 1/50 (Hu et al., PNAS 2011;108:10980: 2.5x longer
       circulation than PEG), other membranes 1/30; the smallest of the coating factors applies;
-    - charge: ``exp(zeta/15 mV)`` for cationic, ``exp(|zeta|/40 mV)`` for anionic particles
-      (Arvizo et al., PLoS One 2011;6:e24374; Xiao et al., Biomaterials 2011;32:3435: cationic
-      particles are cleared fastest, neutral and zwitterionic slowest);
-    - size: ``(d / 100 nm)^0.5`` within 10-2000 nm (opsonisation grows with surface; Moghimi,
-      Hunter & Murray, Pharmacol Rev 2001;53:283);
-    - shape: ``aspect_ratio^-0.5`` (elongated particles resist phagocytosis; Champion &
-      Mitragotri, PNAS 2006;103:4930; Geng et al., Nat Nanotechnol 2007;2:249).
+    - charge: ``exp(zeta/z_cation)`` for cationic, ``exp(|zeta|/z_anion)`` for anionic particles;
+    - size: ``(d / 100 nm)^s_size`` within 10-2000 nm; shape: ``aspect_ratio^-s_shape``;
+    - material class: ``R_class`` of the platform's class (:data:`MATERIAL_CLASSES`).
 
     Examples
     --------
@@ -273,38 +340,11 @@ def recognition_factor(nanoparticle: Any) -> float:
     0.05
     """
     get = _getter(nanoparticle)
-    d = float(get("hydrodynamic_diameter"))
-    zeta = float(get("zeta_potential", 0.0) or 0.0)
-    coating = get("coating")
-    cg = _getter(coating) if coating is not None else (lambda k, dflt=None: dflt)
-    factors = [1.0]
-    peg = cg("peg")
-    if peg is not None:
-        pg = _getter(peg)
-        mw, sigma = float(pg("molecular_weight")), pg("surface_density")
-        if sigma is None:
-            c = 1.0
-        else:
-            R_F = 0.35 * (mw / 44.0) ** 0.6
-            D = 2.0 / math.sqrt(math.pi * float(sigma))
-            c = min(R_F / D, 2.0)
-        factors.append(1.0 / (1.0 + 19.0 * c * c))
-    if cg("zwitterionic", False):
-        factors.append(1.0 / 50.0)
-    cloak = cg("membrane_cloak")
-    if cloak:
-        factors.append(1.0 / 50.0 if cloak == "rbc" else 1.0 / 30.0)
-    R_coat = min(factors)
-    R_charge = math.exp(zeta / 15.0) if zeta > 0 else math.exp(-zeta / 40.0)
-    R_size = math.sqrt(min(max(d, 10.0), 2000.0) / 100.0)
-    R_shape = float(get("aspect_ratio", 1.0) or 1.0) ** -0.5
-    return R_coat * R_charge * R_size * R_shape
-
-
-def _getter(obj: Any):  # noqa: ANN202
-    if isinstance(obj, Mapping):
-        return lambda k, d=None: obj.get(k, d)
-    return lambda k, d=None: getattr(obj, k, d)
+    F = {"d_nm": float(get("hydrodynamic_diameter")),
+         "zeta": float(get("zeta_potential", 0.0) or 0.0),
+         "aspect_ratio": float(get("aspect_ratio", 1.0) or 1.0),
+         **_coating(nanoparticle), **_class_weights(get("platform", "polymeric") or "polymeric")}
+    return float(_recognition(F, resolve_mechanisms(mechanisms)))
 
 
 @dataclass(frozen=True)
@@ -407,7 +447,8 @@ def stack_parameters(params: Sequence[PBPKParameters]) -> PBPKParameters:
     if not params:
         raise DesignError("parameters: the batch is empty; give at least one", "parameters")
     names = params[0].names
-    vals = {k: np.array([float(pp.values[k]) for pp in params]) for k in names}
+    vals = {k: np.concatenate([np.atleast_1d(np.asarray(pp.values[k], dtype=float))
+                               for pp in params]) for k in names}
     return PBPKParameters(MappingProxyType(vals), params[0].meta)
 
 
@@ -434,7 +475,7 @@ def _names() -> tuple[str, ...]:
     n += [f"L_{o}" for o in TISSUES]
     n += ["f_open_spleen", "H_slit_spleen"]
     for o in PC_ORGANS:
-        n += [f"K_max_{o}", f"K_release_{o}", f"N_cap_{o}"]
+        n += [f"K_max_{o}", f"K_release_{o}", f"N_cap_{o}", f"k_deg_{o}"]
     n += ["CL_urine", "CL_bile", "k_on_tumor", "k_off_tumor", "k_int_tumor", "N_bind_cap",
           "N_dose", "R_mps", "d_nm", "k_det", "f_rcp", "lambda_phys", "k_fm_out", "k_fm_bile"]
     n += [f"f_fm_{o}" for o in FREE_POOLS if o != "blood"]
@@ -513,40 +554,44 @@ def _label(design: Any) -> dict[str, Any]:
             "element": el, "nuclide": lab.nuclide, "detach_note": note}
 
 
-def build_parameters(design: Any, species: str | None = None,
-                     overrides: Mapping[str, Any] | None = None, *,
-                     canonical_numbers: bool = False) -> PBPKParameters:
-    """Derive all PBPK parameters of a design (sources in the module docstring).
+def _load_design(design: Any, canonical_numbers: bool) -> Any:
+    from nanotwin.design import Design, load_design
+
+    if isinstance(design, Design):
+        return design
+    if isinstance(design, Mapping):
+        return load_design(design, canonical_numbers=canonical_numbers)
+    return load_design(design)
+
+
+def design_features(design: Any, species: str | None = None, *,
+                    canonical_numbers: bool = False) -> tuple[dict[str, float], dict[str, Any]]:
+    """Everything of a design the PBPK parameters need that does not depend on the mechanism
+    constants: physiology, size, charge, coating, material class, targeting, dose and label.
 
     Parameters
     ----------
     design
         A :class:`~nanotwin.design.Design`, a mapping or a path to a design file.
     species
-        ``"mouse"``, ``"rat"`` or ``"human"``; ``None`` uses ``design.subject.species``. A
-        species other than the design's uses that species' default body weight.
-    overrides
-        ``name -> value`` replacing derived parameters (see :func:`parameter_names`).
+        ``"mouse"``, ``"rat"`` or ``"human"``; ``None`` uses ``design.subject.species`` (another
+        species uses its default body weight).
     canonical_numbers
         For mappings: bare numbers are in canonical units (as in ``load_design``).
 
     Returns
     -------
-    PBPKParameters
+    (features, meta)
+        Named floats (see :func:`derive_parameters`) and the non-numeric facts.
 
     Examples
     --------
-    >>> p = build_parameters({"name": "PEG gold", "nanoparticle": {"platform": "gold",
-    ...     "hydrodynamic_diameter": 30.0, "coating": {"peg": {"molecular_weight": 5000}}}},
-    ...     canonical_numbers=True)
-    >>> round(p.Q_liver / p.CO, 2), p.meta["species"]
-    (0.23, 'mouse')
+    >>> F, meta = design_features({"name": "x", "nanoparticle": {"platform": "gold",
+    ...     "hydrodynamic_diameter": 20.0}}, canonical_numbers=True)
+    >>> F["d_nm"], F["cls_metal"], meta["species"]
+    (20.0, 1.0, 'mouse')
     """
-    from nanotwin.design import Design, load_design
-
-    if not isinstance(design, Design):
-        design = load_design(design, canonical_numbers=canonical_numbers) if isinstance(
-            design, Mapping) else load_design(design)
+    design = _load_design(design, canonical_numbers)
     sub = design.subject
     sp = species or sub.species
     if sp not in ("mouse", "rat", "human"):
@@ -571,25 +616,25 @@ def build_parameters(design: Any, species: str | None = None,
     d = float(np_.hydrodynamic_diameter)
     r = d / 2.0
     Hct = ph.hematocrit
-    v: dict[str, float] = {"BW": bw, "Hct": Hct}
+    F: dict[str, float] = {"BW": bw, "Hct": Hct, "rodent": 0.0 if sp == "human" else 1.0}
     # --- volumes
     Vb_sum = 0.0
     for o in TISSUES:
         V = ph.V[o]
         Vb = V * ph.blood_fraction[o]
-        v[f"V_{o}"], v[f"V_b_{o}"], v[f"V_t_{o}"] = V, Vb, V - Vb
-        v[f"f_is_{o}"] = ph.interstitial_fraction[o]
+        F[f"V_{o}"], F[f"V_b_{o}"], F[f"V_t_{o}"] = V, Vb, V - Vb
+        F[f"f_is_{o}"] = ph.interstitial_fraction[o]
         Vb_sum += Vb
     V_large = ph.blood_volume - Vb_sum  # blood in the large vessels and heart chambers
     if V_large <= 0:  # pragma: no cover - tables give ~40 % of blood in large vessels
         raise DesignError("subject: organ blood exceeds total blood volume", "subject")
-    v["V_art"], v["V_ven"] = V_large / 3.0, 2.0 * V_large / 3.0  # arterial:venous 1:2
+    F["V_art"], F["V_ven"] = V_large / 3.0, 2.0 * V_large / 3.0  # arterial:venous 1:2
     # --- flows
-    v["CO"] = ph.cardiac_output
-    v["Q_hepatic_artery"] = ph.Q["hepatic_artery"]
+    F["CO"] = ph.cardiac_output
+    F["Q_hepatic_artery"] = ph.Q["hepatic_artery"]
     for o in TISSUES:
         if o != "lung":
-            v[f"Q_{o}"] = ph.Q[o]
+            F[f"Q_{o}"] = ph.Q[o]
     # --- transcapillary exchange (pore theory); PS in mL/h
     D = float(stokes_einstein_cm2_s(d))
     apl_small = P_SUCROSE / (float(stokes_einstein_cm2_s(2 * R_SUCROSE)) *
@@ -605,7 +650,7 @@ def build_parameters(design: Any, species: str | None = None,
     eps_dx_tumor = P_LIPO90 / (float(stokes_einstein_cm2_s(90.0)) *
                                float(renkin_hindrance(45.0, R_TUMOR)))
     for o in TISSUES:
-        mass = v[f"V_t_{o}"]
+        mass = F[f"V_t_{o}"]
         if o in CONTINUOUS:
             ps = two_pore(1.0)
         elif o in FENESTRATED:
@@ -622,51 +667,29 @@ def build_parameters(design: Any, species: str | None = None,
             p_gap = D * eps_dx_tumor * float(renkin_hindrance(r, R_TUMOR))
             ps = F_PERF_TUMOR * S_TUMOR * (F_ACTIVE_TUMOR * P_LIPO90 +
                                            (1.0 - F_ACTIVE_TUMOR) * p_gap)
-        else:  # spleen: handled by the open circulation below
+        else:  # spleen: handled by the open circulation
             ps = 0.0
-        v[f"PS_{o}"] = ps * mass * 3600.0  # cm^3/s/g * g -> mL/h
+        F[f"PS0_{o}"] = ps * mass * 3600.0  # cm^3/s/g * g -> mL/h
     for o in TISSUES:
-        plasma_flow = (v["CO"] if o == "lung" else v[f"Q_{o}"]) * (1.0 - Hct)
-        v[f"L_{o}"] = 0.0 if o in ("tumor", "brain", "spleen") else LYMPH_FRACTION * plasma_flow
-    v["f_open_spleen"] = F_OPEN_SPLEEN[sp]
-    v["H_slit_spleen"] = float(renkin_hindrance(r, R_SLIT))
-    # --- MPS
-    R = recognition_factor(np_)
-    v["R_mps"] = R
-
-    def k_from_E(E: float, flow: float, volume: float) -> float:
-        E = min(E, 0.999)
-        return flow / volume * E / (1.0 - E)
-
-    E_pass = -math.expm1(-E0 * R)
-    zeta = float(np_.zeta_potential)
-    R_cat = math.exp(zeta / 15.0) if zeta > 0 else 1.0
-    # micro-particles > ~4 um lodge in lung capillaries (capillary diameter ~5 um; Schroeder
-    # et al., J Control Release 1998;... ; used with 99mTc-MAA lung perfusion imaging)
-    trap_lung = 0.5 * (1.0 + math.tanh((d - 4000.0) / 250.0))
-    E_lung = 1.0 - (1.0 - (-math.expm1(-E0_LUNG * R * R_cat))) * (1.0 - trap_lung)
-    v["K_max_liver"] = k_from_E(E_pass, v["Q_liver"], v["V_b_liver"])
-    v["K_max_marrow"] = k_from_E(-math.expm1(-E0 * R * MACROPHAGES_PER_G["marrow"] /
-                                             MACROPHAGES_PER_G["liver"]),
-                                 v["Q_marrow"], v["V_b_marrow"])
-    v["K_max_lung"] = k_from_E(E_lung, v["CO"], v["V_b_lung"])
-    cord_flow = v["f_open_spleen"] * v["Q_spleen"]
-    v["K_max_spleen"] = k_from_E(E_pass, cord_flow, v["V_t_spleen"] * v["f_is_spleen"])
-    v["K_max_tumor"] = min(K_TAM0 * R, 10.0 * K_TAM0)
-    per_cell = A_MEM_NM2 / (math.pi * d * d)
-    # the tumour tissue a particle reaches: the perivascular layer of perfused vessels
-    phi_acc = perivascular_fraction(d)
-    # particle-accessible interstitial fluid of the tumour (the tumour_t compartment)
-    v["f_is_tumor"] = ph.interstitial_fraction["tumor"] * phi_acc
-    for o in PC_ORGANS:
-        v[f"K_release_{o}"] = K_RELEASE[o]
-        f_reach = phi_acc if o == "tumor" else 1.0  # reachable TAMs: perivascular layer
-        v[f"N_cap_{o}"] = max(f_reach * MACROPHAGES_PER_G[o] * v[f"V_{o}"] * per_cell, 1.0)
+        plasma_flow = (F["CO"] if o == "lung" else F[f"Q_{o}"]) * (1.0 - Hct)
+        F[f"L_{o}"] = 0.0 if o in ("tumor", "brain", "spleen") else LYMPH_FRACTION * plasma_flow
+    F["H_slit_spleen"] = float(renkin_hindrance(r, R_SLIT))
+    # micro-particles > ~4 um lodge in lung capillaries (capillary diameter ~5 um; the basis of
+    # 99mTc-MAA lung perfusion imaging)
+    F["trap_lung"] = 0.5 * (1.0 + math.tanh((d - 4000.0) / 250.0))
+    # --- surface and material
+    F["d_nm"] = d
+    F["zeta"] = float(np_.zeta_potential)
+    F["aspect_ratio"] = float(np_.aspect_ratio)
+    F.update(_coating(np_))
+    F.update(_class_weights(np_.platform))
+    F["soft"] = 1.0 if material_class(np_.platform) in SOFT_CLASSES else 0.0
+    F["per_cell"] = A_MEM_NM2 / (math.pi * d * d)
     # --- excretion
-    v["CL_urine"] = ph.gfr * float(sieving(d))
-    v["CL_bile"] = KBILE_C * bw**0.75
-    # --- targeting
-    tumor = sub.tumor is not None and v["V_tumor"] > 0
+    F["gfr_theta"] = ph.gfr * float(sieving(d))
+    F["CL_bile"] = KBILE_C * bw**0.75
+    # --- targeting (the perivascular share phi multiplies the capacity in derive_parameters)
+    tumor = sub.tumor is not None and F["V_tumor"] > 0
     ligs = np_.ligands if tumor else ()
     if ligs:
         lig = min(ligs, key=lambda lg: lg.kd)
@@ -681,13 +704,12 @@ def build_parameters(design: Any, species: str | None = None,
         # avidity: further bonds form with the FREE neighbouring receptors only
         c_eff = C_EFF_NM * f_free
         k_off = lig.kd * 1e-9 * K_ON * 3600.0 * (lig.kd / (lig.kd + c_eff)) ** (n_b - 1)
-        v["k_on_tumor"], v["k_off_tumor"], v["k_int_tumor"] = k_on, k_off, K_INT
-        # capacity: free receptors on the cells of the reachable perivascular layer
-        v["N_bind_cap"] = max(phi_acc * f_free * RECEPTORS_PER_CELL * CELLS_PER_ML *
-                              v["V_tumor"] / n_b, 1.0)
+        F["k_on_tumor"], F["k_off_tumor"], F["k_int_tumor"] = k_on, k_off, K_INT
+        # capacity per unit of reachable tumour: free receptors on the cells of the layer
+        F["bind_cap0"] = f_free * RECEPTORS_PER_CELL * CELLS_PER_ML * F["V_tumor"] / n_b
     else:
-        v["k_on_tumor"] = v["k_off_tumor"] = v["k_int_tumor"] = 0.0
-        v["N_bind_cap"] = 1.0
+        F["k_on_tumor"] = F["k_off_tumor"] = F["k_int_tumor"] = 0.0
+        F["bind_cap0"] = 0.0
     # --- dose in particles
     adm = design.administration
     m_p, rho_src = _particle_mass_g(np_, d)
@@ -698,29 +720,218 @@ def build_parameters(design: Any, species: str | None = None,
         dose_src = ("administration.dose_mg_per_kg" if adm.dose_mg_per_kg is not None else
                     f"default {DEFAULT_DOSE_MG_PER_KG} mg/kg (Nano-Tumor database median)")
         N = dose * bw * 1e-3 / m_p
-    v["N_dose"] = max(float(N), 1.0)
-    v["d_nm"] = d
+    F["N_dose"] = max(float(N), 1.0)
     # --- radiolabel
     lab = _label(design)
-    v["k_det"], v["f_rcp"], v["lambda_phys"] = lab["k_det"], lab["f_rcp"], lab["lambda_phys"]
+    F["k_det"], F["f_rcp"], F["lambda_phys"] = lab["k_det"], lab["f_rcp"], lab["lambda_phys"]
     fm = free_ion_model(lab["element"])
-    v["k_fm_out"], v["k_fm_bile"] = fm["k_out"], fm["k_bile"]
+    F["k_fm_out"], F["k_fm_bile"] = fm["k_out"], fm["k_bile"]
     for o in FREE_POOLS:
         if o != "blood":
-            v[f"f_fm_{o}"] = float(fm["f"].get(o, 0.0))
+            F[f"f_fm_{o}"] = float(fm["f"].get(o, 0.0))
     for o in FREE_ORGANS:
         if o != "blood":
-            v[f"k_fm_back_{o}"] = fm["k_back"][o]
-    missing = set(_NAMES) ^ set(v)
-    if missing:  # pragma: no cover - guards the name list against drift
-        raise RuntimeError(f"parameter list out of sync: {sorted(missing)}")
-    meta = MappingProxyType({
+            F[f"k_fm_back_{o}"] = fm["k_back"][o]
+    meta = {
         "species": sp, "route": route, "has_tumor": bool(tumor),
         "nuclide": lab["nuclide"], "element": lab["element"],
         "label_detachment": lab["detach_note"], "dose_source": dose_src,
         "particle_mass_source": rho_src, "particle_mass_g": m_p,
         "free_label_model": "generic" if fm["generic"] else (lab["element"] or "none"),
-        "design_name": design.name,
-    })
-    p = PBPKParameters(MappingProxyType({k: float(v[k]) for k in _NAMES}), meta)
-    return _apply_overrides(p, overrides)
+        "design_name": design.name, "material_class": material_class(np_.platform),
+    }
+    return F, meta
+
+
+def stack_features(features: Sequence[Mapping[str, float]]) -> dict[str, np.ndarray]:
+    """Stack per-design feature dicts (:func:`design_features`) into arrays of shape ``(n,)``."""
+    if not features:
+        raise DesignError("features: the batch is empty; give at least one design", "features")
+    keys = features[0].keys()
+    return {k: np.array([float(f[k]) for f in features]) for k in keys}
+
+
+def _k_from_E(E: Any, flow: Any, volume: Any) -> Any:
+    """First-order uptake rate (1/h) from a per-pass extraction ``E`` of ``flow`` through
+    ``volume``: ``Q/V * E/(1-E)``."""
+    E = np.minimum(E, E_MAX)
+    return np.asarray(flow) / np.asarray(volume) * E / (1.0 - E)
+
+
+def derive_parameters(F: Mapping[str, Any], mechanisms: Any = None) -> dict[str, Any]:
+    """PBPK parameter values from design features and mechanism constants (vectorised).
+
+    Every entry of ``F`` and ``mechanisms`` may be a float or an array of shape ``(n,)``; the
+    result broadcasts them (one design x many mechanism draws, or many designs).
+
+    Parameters
+    ----------
+    F
+        Features of :func:`design_features` (or :func:`stack_features`).
+    mechanisms
+        ``None`` (the calibrated default), ``"prior"`` or a mapping of mechanism constants.
+
+    Returns
+    -------
+    dict
+        ``name -> value`` for every name of :func:`parameter_names`.
+
+    Examples
+    --------
+    >>> F, _ = design_features({"name": "x", "nanoparticle": {"platform": "gold",
+    ...     "hydrodynamic_diameter": 20.0}}, canonical_numbers=True)
+    >>> v = derive_parameters(F, {"E0_liver": np.array([0.01, 0.02])})
+    >>> v["K_max_liver"].shape, bool(v["K_max_liver"][1] > v["K_max_liver"][0])
+    ((2,), True)
+    """
+    M = resolve_mechanisms(mechanisms)
+    v: dict[str, Any] = {}
+    for k in ("BW", "Hct", "CO", "V_art", "V_ven", "Q_hepatic_artery", "H_slit_spleen",
+              "CL_bile", "k_on_tumor", "k_off_tumor", "k_int_tumor", "N_dose", "d_nm", "k_det",
+              "f_rcp", "lambda_phys", "k_fm_out", "k_fm_bile"):
+        v[k] = F[k]
+    for o in TISSUES:
+        v[f"V_{o}"], v[f"V_b_{o}"], v[f"V_t_{o}"] = F[f"V_{o}"], F[f"V_b_{o}"], F[f"V_t_{o}"]
+        v[f"f_is_{o}"] = F[f"f_is_{o}"]
+        v[f"PS_{o}"] = F[f"PS0_{o}"]
+        v[f"L_{o}"] = F[f"L_{o}"]
+        if o != "lung":
+            v[f"Q_{o}"] = F[f"Q_{o}"]
+    for o in FREE_POOLS:
+        if o != "blood":
+            v[f"f_fm_{o}"] = F[f"f_fm_{o}"]
+    for o in FREE_ORGANS:
+        if o != "blood":
+            v[f"k_fm_back_{o}"] = F[f"k_fm_back_{o}"]
+    # --- recognition and MPS extraction (mechanism constants)
+    R = _recognition(F, M)
+    v["R_mps"] = R
+    zeta = np.asarray(F["zeta"], dtype=float)
+    R_cat = np.where(zeta > 0, np.exp(np.maximum(zeta, 0.0) / M["z_cation"]), 1.0)
+
+    def E(name: str, extra: Any = 1.0) -> Any:
+        return -np.expm1(-np.asarray(M[name]) * R * extra)
+
+    E_lung = 1.0 - (1.0 - E("E0_lung", R_cat)) * (1.0 - np.asarray(F["trap_lung"]))
+    v["K_max_liver"] = _k_from_E(E("E0_liver"), F["Q_liver"], F["V_b_liver"])
+    v["K_max_marrow"] = _k_from_E(E("E0_marrow"), F["Q_marrow"], F["V_b_marrow"])
+    v["K_max_lung"] = _k_from_E(E_lung, F["CO"], F["V_b_lung"])
+    v["K_max_kidney"] = _k_from_E(E("E0_kidney"), F["Q_kidney"], F["V_b_kidney"])
+    rodent = np.asarray(F["rodent"], dtype=float)
+    v["f_open_spleen"] = rodent * M["f_open_spleen"] + (1.0 - rodent) * F_OPEN_SPLEEN_HUMAN
+    cord_flow = v["f_open_spleen"] * np.asarray(F["Q_spleen"])
+    v["K_max_spleen"] = _k_from_E(E("E0_spleen"), cord_flow,
+                                  np.asarray(F["V_t_spleen"]) * np.asarray(F["f_is_spleen"]))
+    K_TAM0 = np.asarray(M["K_TAM0"], dtype=float)
+    v["K_max_tumor"] = np.minimum(K_TAM0 * R, 10.0 * K_TAM0)
+    # --- tumour: exchange, the perivascular layer particles reach, its capacities
+    v["PS_tumor"] = np.asarray(F["PS0_tumor"]) * M["PS_tumor_scale"]
+    phi = perivascular_fraction(F["d_nm"], M["L_pen_scale"])
+    # particle-accessible interstitial fluid of the tumour (the tumour_t compartment)
+    v["f_is_tumor"] = np.asarray(F["f_is_tumor"]) * phi
+    # capacity: free receptors on the cells of the reachable layer (>= 1 particle)
+    v["N_bind_cap"] = np.maximum(phi * np.asarray(F["bind_cap0"]), 1.0)
+    for o in PC_ORGANS:
+        f_reach = phi if o == "tumor" else 1.0  # reachable TAMs: perivascular layer
+        v[f"N_cap_{o}"] = np.maximum(f_reach * MACROPHAGES_PER_G[o] * np.asarray(F[f"V_{o}"]) *
+                                     np.asarray(F["per_cell"]), 1.0)
+        if o in K_RELEASE:
+            v[f"K_release_{o}"] = K_RELEASE[o]
+        v[f"k_deg_{o}"] = np.asarray(F["soft"]) * M["k_deg_soft"]
+    v["K_release_kidney"] = M["K_release_kidney"]
+    v["K_release_tumor"] = M["K_release_tumor"]
+    # --- renal filtration of the protein-free share
+    res = np.asarray(F["protein_resistant"], dtype=float)
+    v["CL_urine"] = np.asarray(F["gfr_theta"]) * (res + (1.0 - res) * M["f_unbound"])
+    return v
+
+
+def _finish(v: Mapping[str, Any], meta: Mapping[str, Any], batch: bool) -> PBPKParameters:
+    missing = set(_NAMES) ^ set(v)
+    if missing:  # pragma: no cover - guards the name list against drift
+        raise RuntimeError(f"parameter list out of sync: {sorted(missing)}")
+    if batch:
+        n = max(np.size(v[k]) for k in _NAMES)
+        vals = {k: np.broadcast_to(np.asarray(v[k], dtype=float), (n,)).copy() for k in _NAMES}
+    else:
+        vals = {k: float(v[k]) for k in _NAMES}
+    return PBPKParameters(MappingProxyType(vals), MappingProxyType(dict(meta)))
+
+
+def build_parameters(design: Any, species: str | None = None,
+                     overrides: Mapping[str, Any] | None = None, *,
+                     canonical_numbers: bool = False, mechanisms: Any = None) -> PBPKParameters:
+    """Derive all PBPK parameters of a design (sources in the module docstring).
+
+    Parameters
+    ----------
+    design
+        A :class:`~nanotwin.design.Design`, a mapping or a path to a design file.
+    species
+        ``"mouse"``, ``"rat"`` or ``"human"``; ``None`` uses ``design.subject.species``. A
+        species other than the design's uses that species' default body weight.
+    overrides
+        ``name -> value`` replacing derived parameters (see :func:`parameter_names`).
+    canonical_numbers
+        For mappings: bare numbers are in canonical units (as in ``load_design``).
+    mechanisms
+        Mechanism constants: ``None`` = the calibrated default (posterior median), ``"prior"``
+        = the uncalibrated literature values, or a mapping of some constants
+        (:mod:`nanotwin.pbpk.mechanisms`).
+
+    Returns
+    -------
+    PBPKParameters
+
+    Examples
+    --------
+    >>> p = build_parameters({"name": "PEG gold", "nanoparticle": {"platform": "gold",
+    ...     "hydrodynamic_diameter": 30.0, "coating": {"peg": {"molecular_weight": 5000}}}},
+    ...     canonical_numbers=True)
+    >>> round(p.Q_liver / p.CO, 2), p.meta["species"]
+    (0.23, 'mouse')
+    """
+    F, meta = design_features(design, species, canonical_numbers=canonical_numbers)
+    v = derive_parameters(F, mechanisms)
+    meta["mechanisms"] = _mechanism_note(mechanisms)
+    return _apply_overrides(_finish(v, meta, batch=False), overrides)
+
+
+def _mechanism_note(mechanisms: Any) -> str:
+    if isinstance(mechanisms, str):
+        return mechanisms
+    if mechanisms is None:
+        from nanotwin.pbpk.mechanisms import posterior
+
+        return "posterior median" if posterior() is not None else "prior (no posterior shipped)"
+    return "user mapping over the default"
+
+
+def build_parameter_batch(features: Mapping[str, Any] | Sequence[Mapping[str, float]],
+                          mechanisms: Any = None, meta: Mapping[str, Any] | None = None
+                          ) -> PBPKParameters:
+    """A batch of parameter sets from stacked features and (arrays of) mechanism constants.
+
+    Parameters
+    ----------
+    features
+        Feature dicts of :func:`design_features`, or their :func:`stack_features`.
+    mechanisms
+        As in :func:`build_parameters`; entries may be arrays of the batch length (e.g. one
+        posterior draw per subject).
+    meta
+        Structural facts of the batch (default: those of a mouse without label).
+
+    Examples
+    --------
+    >>> F, meta = design_features({"name": "x", "nanoparticle": {"platform": "gold",
+    ...     "hydrodynamic_diameter": 20.0}}, canonical_numbers=True)
+    >>> p = build_parameter_batch([F, F], {"E0_liver": np.array([0.01, 0.02])}, meta)
+    >>> p.batch_size
+    2
+    """
+    Fs = stack_features(features) if not isinstance(features, Mapping) else features
+    v = derive_parameters(Fs, mechanisms)
+    meta = dict(meta or {"species": "mouse", "route": "iv", "has_tumor": True})
+    meta["mechanisms"] = _mechanism_note(mechanisms)
+    return _finish(v, meta, batch=True)

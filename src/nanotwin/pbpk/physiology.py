@@ -51,9 +51,10 @@ from nanotwin.errors import DesignError
 
 __all__ = ["ORGANS", "TISSUES", "SPECIES", "Physiology", "physiology", "tumor_mass_g"]
 
-#: Organs reported in results (lower case), in this order.
+#: Organs reported in results (lower case), in this order; "degraded" holds the particles that
+#: phagocytes have degraded (soft carriers; their label has joined the free-label pools).
 ORGANS = ("blood", "heart", "lung", "liver", "spleen", "kidney", "gut", "brain", "muscle",
-          "skin", "adipose", "bone", "marrow", "rest", "tumor", "urine", "feces")
+          "skin", "adipose", "bone", "marrow", "rest", "tumor", "urine", "feces", "degraded")
 #: Tissue organs of the PBPK model (everything but blood and the excreta).
 TISSUES = ("lung", "heart", "liver", "spleen", "kidney", "gut", "brain", "muscle", "skin",
            "adipose", "bone", "marrow", "rest", "tumor")

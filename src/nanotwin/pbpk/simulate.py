@@ -13,7 +13,8 @@ from nanotwin.pbpk.model import LABEL_STATES, PARTICLE_STATES, organ_of_state, s
 from nanotwin.pbpk.parameters import build_parameters
 from nanotwin.pbpk.physiology import ORGANS, TISSUES
 
-__all__ = ["simulate", "mass_balance", "demo_design", "default_times", "STANDARD_TIMES"]
+__all__ = ["simulate", "mass_balance", "demo_design", "default_times", "STANDARD_TIMES",
+           "organ_masses_g", "RHO_BLOOD"]
 
 #: Standard sampling times (h) of biodistribution studies.
 STANDARD_TIMES = (0.0, 0.083, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 12.0, 24.0, 48.0, 72.0, 96.0,
@@ -50,9 +51,13 @@ def _aggregate(Y: np.ndarray, states: tuple[str, ...], offset: int = 0) -> np.nd
     return out
 
 
+#: Whole-blood density, g/mL (ICRP Publication 89, 2002: 1.06).
+RHO_BLOOD = 1.06
+
+
 def simulate(design: Any, species: str | None = None, times: Any = None, *,
              overrides: Mapping[str, Any] | None = None, rtol: float = 1e-8,
-             atol: float = 1e-12, learned: bool = False) -> Any:
+             atol: float = 1e-12, learned: bool = False, mechanisms: Any = None) -> Any:
     """Simulate the biodistribution of a design.
 
     Parameters
@@ -65,6 +70,9 @@ def simulate(design: Any, species: str | None = None, times: Any = None, *,
         Output times in h (increasing, >= 0); default :func:`default_times`.
     overrides
         Replace named parameters (see :func:`nanotwin.pbpk.parameter_names`).
+    mechanisms
+        Global mechanism constants: ``None`` (calibrated posterior median), ``"prior"`` (the
+        uncalibrated literature values) or a mapping (:mod:`nanotwin.pbpk.mechanisms`).
     rtol, atol
         Solver tolerances.
     learned
@@ -77,7 +85,13 @@ def simulate(design: Any, species: str | None = None, times: Any = None, *,
     -------
     xarray.Dataset
         ``pct_id`` and ``pct_id_per_g`` of the particle over ``organ`` x ``time``,
-        ``organ_mass_g``; with a radiolabel also ``activity_pct_id`` (not decay-corrected),
+        ``organ_mass_g``. Organ values include the organ's residual blood (unperfused
+        dissection); organ ``blood`` is the circulating pool of the large vessels (arterial +
+        venous), and its ``pct_id_per_g`` is the whole-blood concentration (%ID per g of
+        blood); ``blood_pct_id_per_mL_plasma`` is the plasma concentration (particles stay in
+        plasma) and ``blood_pct_id_total`` the particles in the whole blood volume (large vessels
+        and every organ's vascular blood; what papers report as "%ID in blood"). With a
+        radiolabel also ``activity_pct_id`` (not decay-corrected),
         ``activity_pct_id_decay_corrected``, ``activity_pct_id_per_g``, ``activity_decayed_pct``,
         ``progeny_activity_pct_id`` and ``activity_MBq`` (if an injected activity is given);
         with a payload ``drug_encapsulated_pct`` and ``drug_free_pct``.
@@ -95,26 +109,32 @@ def simulate(design: Any, species: str | None = None, times: Any = None, *,
     design = _load(design)
     if learned:
         _check_learned(design, species)
-    p = build_parameters(design, species, overrides)
+    p = build_parameters(design, species, overrides, mechanisms=mechanisms)
     t = default_times() if times is None else np.asarray(times, dtype=float)
     if t.ndim != 1 or t.size == 0:
         raise DesignError("times: give a 1-D list of hours, e.g. [0, 1, 24]", "times")
     Y = solve(p, t, rtol=rtol, atol=atol)
     nP = len(PARTICLE_STATES)
     pct = _aggregate(Y[:nP], PARTICLE_STATES)
-    mass = np.full(len(ORGANS), np.nan)
-    for i, o in enumerate(ORGANS):
-        if o == "blood":
-            mass[i] = p.V_art + p.V_ven + sum(p.values[f"V_b_{x}"] for x in TISSUES)
-        elif o in TISSUES and p.values[f"V_{o}"] > 0:
-            mass[i] = p.values[f"V_{o}"]  # mL ~ g (density 1)
+    mass = organ_masses_g(p)
     with np.errstate(invalid="ignore", divide="ignore"):
         per_g = pct / mass[:, None]
     dims = ("organ", "time")
+    c_blood = per_g[ORGANS.index("blood")] * RHO_BLOOD  # %ID per mL of whole blood
+    vascular = [j for j, s in enumerate(PARTICLE_STATES) if s in ("art", "ven") or s.endswith(
+        "_b")]
+    in_blood = Y[vascular].sum(axis=0)  # large vessels + every organ's vascular blood
     data: dict[str, tuple] = {
-        "pct_id": (dims, pct, "%ID", "particles, % of injected dose"),
-        "pct_id_per_g": (dims, per_g, "%ID/g", "particles per gram of organ"),
-        "organ_mass_g": (("organ",), mass, "g", "organ mass (blood: total blood)"),
+        "pct_id": (dims, pct, "%ID", "particles, % of injected dose (organs with their residual "
+                   "blood; blood = the large-vessel pool)"),
+        "pct_id_per_g": (dims, per_g, "%ID/g", "particles per gram of organ (blood: whole-blood "
+                         "concentration of the circulating pool)"),
+        "organ_mass_g": (("organ",), mass, "g", "organ mass (blood: large-vessel blood, "
+                         f"{RHO_BLOOD} g/mL)"),
+        "blood_pct_id_per_mL_plasma": (("time",), c_blood / (1.0 - p.Hct), "%ID/mL",
+                                       "plasma concentration of particles"),
+        "blood_pct_id_total": (("time",), in_blood, "%ID", "particles in the whole blood volume "
+                               "(large vessels + the vascular blood of every organ)"),
     }
     coords: dict[str, Any] = {"organ": list(ORGANS), "time": ("time", t, "h")}
     attrs = {f"meta_{k}": (str(v) if isinstance(v, bool) else v) for k, v in p.meta.items()
@@ -126,7 +146,7 @@ def simulate(design: Any, species: str | None = None, times: Any = None, *,
 
         intact = np.exp(-p.k_det * t)
         body = pct.copy()
-        body[[ORGANS.index("urine"), ORGANS.index("feces")]] = 0.0
+        body[[ORGANS.index(o) for o in ("urine", "feces", "degraded")]] = 0.0
         act_dc = p.f_rcp * intact * body + _aggregate(Y[nP:], LABEL_STATES, 0)
         decay = np.exp(-p.lambda_phys * t)
         act = act_dc * decay
@@ -174,6 +194,30 @@ def simulate(design: Any, species: str | None = None, times: Any = None, *,
         attrs["learned_interval"] = pred["interval"]
     return make_result(data, coords=coords, kind="biodistribution", design=design,
                        parameters=dict(p.values), attrs=attrs)
+
+
+def organ_masses_g(p: Any) -> np.ndarray:
+    """Mass (g) of every organ of ``ORGANS`` for one parameter set; NaN for the sinks.
+
+    Tissues at density 1 g/mL (mL ~ g); blood is the large-vessel pool (arterial + venous) at
+    the whole-blood density :data:`RHO_BLOOD`, so that its %ID/g is the circulating
+    concentration.
+
+    Examples
+    --------
+    >>> from nanotwin.pbpk import build_parameters
+    >>> p = build_parameters(demo_design())
+    >>> m = organ_masses_g(p)
+    >>> bool(abs(m[ORGANS.index("blood")] - RHO_BLOOD * (p.V_art + p.V_ven)) < 1e-12)
+    True
+    """
+    mass = np.full(len(ORGANS), np.nan)
+    for i, o in enumerate(ORGANS):
+        if o == "blood":
+            mass[i] = RHO_BLOOD * (p.V_art + p.V_ven)
+        elif o in TISSUES and p.values[f"V_{o}"] > 0:
+            mass[i] = p.values[f"V_{o}"]  # mL ~ g (density 1)
+    return mass
 
 
 def _check_learned(design: Any, species: str | None) -> None:

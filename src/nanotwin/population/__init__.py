@@ -11,8 +11,8 @@ Examples
 --------
 >>> from nanotwin.pbpk import demo_design
 >>> pb, _ = sample_population(demo_design(), 3, seed=1)
->>> batch_simulate(pb, [24.0])["pct_id"].shape
-(3, 17, 1)
+>>> batch_simulate(pb, [24.0])["pct_id"].sizes["subject"]
+3
 """
 
 from __future__ import annotations

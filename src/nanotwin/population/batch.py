@@ -28,8 +28,7 @@ def _organs() -> tuple[str, ...]:
     return tuple(ORGANS)
 
 
-OUTPUT_ORGANS = ("blood", "heart", "lung", "liver", "spleen", "kidney", "gut", "brain", "muscle",
-                 "skin", "adipose", "bone", "marrow", "rest", "tumor", "urine", "feces")
+OUTPUT_ORGANS = _organs()
 
 
 @dataclass(frozen=True)
@@ -104,10 +103,11 @@ def edge_batch(params: Any) -> EdgeBatch:
                               "radiochemical purity); run them as separate batches")
         y0 = y0[:, 0]
     g = params.values
+    from nanotwin.pbpk.simulate import RHO_BLOOD
+
     mass = np.full((B, len(OUTPUT_ORGANS)), np.nan)
-    blood = np.asarray(g["V_art"], float) + np.asarray(g["V_ven"], float)
-    for o in TISSUES:
-        blood = blood + np.asarray(g[f"V_b_{o}"], float)
+    # the large-vessel (circulating) pool, as in nanotwin.pbpk.simulate.organ_masses_g
+    blood = RHO_BLOOD * (np.asarray(g["V_art"], float) + np.asarray(g["V_ven"], float))
     for i, o in enumerate(OUTPUT_ORGANS):
         if o == "blood":
             mass[:, i] = blood
@@ -329,7 +329,7 @@ def batch_simulate(params: Any, times: Sequence[float] | np.ndarray, *,
         raise DesignError(f"solver: {int((~ok).sum())} subjects did not finish; check their "
                           "parameters (negative or extreme rates) or loosen rtol")
     body = np.ones(no)
-    body[[OUTPUT_ORGANS.index("urine"), OUTPUT_ORGANS.index("feces")]] = 0.0
+    body[[OUTPUT_ORGANS.index(o) for o in ("urine", "feces", "degraded")]] = 0.0
     tia_act = eb.f_rcp[:, None] * body * tia[:, :no] + tia[:, no:]
     dv: dict[str, tuple] = {
         "auc_pct_id": (("subject", "organ"), auc[:, :no], "%ID h", "AUC of particle %ID"),
