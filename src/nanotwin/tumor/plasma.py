@@ -5,17 +5,17 @@ The spatial tumour model is driven by nanotwin's own whole-body PBPK: :func:`pla
 ``C_p(t)`` in %ID per mL of plasma, with the PBPK tumour %ID/g that the spatial model is checked
 against (:mod:`nanotwin.tumor.transport`).
 
-Blood variable. ``simulate`` reports ``pct_id_per_g`` of organ ``"blood"``: the particles of the
-whole circulating blood (arterial, venous and organ blood) per mL of whole blood. Particles
-travel in plasma (the PBPK exchanges them with ``PS / (V_b (1 - Hct))``), so the plasma
-concentration is ``C_blood / (1 - Hct)`` with the haematocrit of
-:func:`nanotwin.pbpk.build_parameters`. A dataset that carries a variable
-``plasma_pct_id_per_mL`` (the PBPK may add it) is used directly instead.
+Blood variable. The PBPK reports ``blood_pct_id_per_mL_plasma`` (particles stay in plasma;
+PBPK of nanotwin >= the recalibration of #13): it is used directly. Results without it (older
+PBPK) carry ``pct_id`` of organ ``"blood"`` = the large-vessel pool (arterial + venous): then
+``C_blood = pct_id_blood / (V_art + V_ven)`` (volumes of :func:`nanotwin.pbpk.build_parameters`)
+and ``C_p = C_blood / (1 - Hct)``. (The older ``pct_id_per_g`` of blood divided that pool by all
+blood, vascular blood of the organs included, and under-estimated the concentration 2-fold.)
 
 Payload: ``drug_encapsulated_pct`` of blood (drug inside circulating particles; in plasma) and
-``drug_free_pct`` of blood (released drug; the PBPK gives free drug a blood:plasma ratio of 1) per
-mL give the encapsulated and free drug concentrations in plasma (% of the administered drug per
-mL).
+``drug_free_pct`` of blood (released drug, mixed in the whole blood volume with a blood:plasma
+ratio of 1 in :mod:`nanotwin.pbpk.payload`) give the encapsulated and free drug concentrations in
+plasma (% of the administered drug per mL).
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ def plasma_input(design: Any, *, species: str | None = None, t_end_h: float = 16
     >>> from nanotwin.pbpk import demo_design
     >>> p = plasma_input(demo_design(), t_end_h=24.0)
     >>> bool(p.C_p[0] > p.C_p[-1] > 0), p.source
-    (True, 'pct_id_per_g of blood / (1 - Hct)')
+    (True, 'blood_pct_id_per_mL_plasma')
     """
     import nanotwin
     from nanotwin.pbpk import build_parameters
@@ -157,21 +157,22 @@ def plasma_input(design: Any, *, species: str | None = None, t_end_h: float = 16
     p = build_parameters(design, species)
     hct = float(p.Hct)
     organs = [str(o) for o in ds["organ"].values]
-    C_blood = np.asarray(ds["pct_id_per_g"].sel(organ="blood").values, dtype=float)
-    if "plasma_pct_id_per_mL" in ds:
-        var = ds["plasma_pct_id_per_mL"]
-        C_p = np.asarray(var.sel(organ="blood").values if "organ" in var.dims else var.values,
-                         dtype=float)
-        source = "plasma_pct_id_per_mL"
-    else:
-        C_p = C_blood / (1.0 - hct)
-        source = "pct_id_per_g of blood / (1 - Hct)"
-    V_blood = float(ds["organ_mass_g"].sel(organ="blood"))
+    if "blood_pct_id_per_mL_plasma" in ds:
+        C_p = np.asarray(ds["blood_pct_id_per_mL_plasma"].values, dtype=float)
+        source = "blood_pct_id_per_mL_plasma"
+    else:  # older PBPK results: the large-vessel pool over its own volume
+        C_p = np.asarray(ds["pct_id"].sel(organ="blood").values, dtype=float) / (
+            float(p.V_art) + float(p.V_ven)) / (1.0 - hct)
+        source = "pct_id of blood / (V_art + V_ven) / (1 - Hct)"
+    C_blood = C_p * (1.0 - hct)
+    V_large = float(p.V_art) + float(p.V_ven)  # the drug of organ "blood": large vessels
     enc = free = None
     if "drug_encapsulated_pct" in ds:
-        enc = np.asarray(ds["drug_encapsulated_pct"].sel(organ="blood").values) / V_blood / (
+        enc = np.asarray(ds["drug_encapsulated_pct"].sel(organ="blood").values) / V_large / (
             1.0 - hct)
-        free = np.asarray(ds["drug_free_pct"].sel(organ="blood").values) / V_blood
+        # free drug of the PBPK mixes in the whole blood volume (nanotwin.pbpk.payload)
+        V_all = V_large + sum(float(v) for k, v in p.values.items() if k.startswith("V_b_"))
+        free = np.asarray(ds["drug_free_pct"].sel(organ="blood").values) / V_all
     tum = None
     if "tumor" in organs and np.isfinite(float(ds["organ_mass_g"].sel(organ="tumor"))):
         tum = np.asarray(ds["pct_id_per_g"].sel(organ="tumor").values, dtype=float)

@@ -15,7 +15,8 @@ compartmental tumour share their inputs):
   capacity per mL of viable tissue, ``N_bind_cap / (phi V)`` (the PBPK counts the receptors of
   its perivascular layer ``phi = perivascular_fraction(d)``; here every viable cell has them);
 * tumour-associated macrophage uptake ``K_max_tumor`` with capacity ``N_cap_tumor / (phi V)``
-  per mL and release ``K_release_tumor`` (Chou et al. 2023 defaults);
+  per mL, release ``K_release_tumor`` (Chou et al. 2023 defaults) and degradation
+  ``k_deg_tumor`` of soft carriers (the degraded particle and its label leave the model);
 * the interstitial fraction of the extravascular tissue (0.40) and the blood fraction (0.05),
   haematocrit, label detachment and physical decay.
 
@@ -174,6 +175,7 @@ class TransportParameters:
     b_max: float  # %ID/mL, binding capacity of viable tissue
     k_mac: float  # 1/h, macrophage uptake
     k_mac_release: float  # 1/h
+    k_mac_deg: float  # 1/h, degradation inside macrophages (soft carriers)
     m_max: float  # %ID/mL, macrophage capacity
     v_blood: float  # blood volume fraction of the tumour
     hematocrit: float
@@ -295,8 +297,8 @@ def transport_parameters(design: Any, species: str | None = None, *,
     phi = perivascular_fraction(d)
     per_pct = 100.0 / float(g["N_dose"])  # %ID per particle
     f_is = float(g["f_is_tumor"]) / phi
-    b_max = float(g["N_bind_cap"]) / (phi * V) * per_pct if g["k_on_tumor"] > 0 else 0.0
-    m_max = float(g["N_cap_tumor"]) / (phi * V) * per_pct
+    b_max = float(g["N_bind_cap"]) / (phi * Vt) * per_pct if g["k_on_tumor"] > 0 else 0.0
+    m_max = float(g["N_cap_tumor"]) / (phi * Vt) * per_pct
     A0 = design.administration.injected_activity
     src = {
         "D": f"ECM fibre-matrix hindrance (Ogston 1973; anchors Nicholson & Sykova 1998, "
@@ -309,8 +311,9 @@ def transport_parameters(design: Any, species: str | None = None, *,
         "W": "convective hindrance = D/D_0 (approximate)",
         "k_on/k_off/k_int/b_max": "PBPK receptor model (Thurber et al. 2008; Mammen et al. "
                                   "1998), capacity per mL of viable tissue",
-        "k_mac/m_max/k_mac_release": "PBPK tumour-associated macrophages (Chou et al. 2023; "
-                                     "Cannon & Swanson 1992)",
+        "k_mac/m_max/k_mac_release/k_mac_deg": "PBPK tumour-associated macrophages (Chou et "
+                                               "al. 2023; Cannon & Swanson 1992; degradation "
+                                               "of soft carriers: nanotwin.pbpk.mechanisms)",
         "fluid": "Baxter & Jain 1989",
         "v_blood": "PBPK tumour blood fraction 0.05",
     }
@@ -319,7 +322,8 @@ def transport_parameters(design: Any, species: str | None = None, *,
         sigma=1.0 - (1.0 - FLUID["sigma_T"]) * (1.0 - reflection_coefficient(0.5 * d, R_TUMOR)),
         W=ecm_diffusivity(d) / float(stokes_einstein_cm2_s(d)), k_on=float(g["k_on_tumor"]),
         k_off=float(g["k_off_tumor"]), k_int=float(g["k_int_tumor"]), b_max=b_max,
-        k_mac=float(g["K_max_tumor"]), k_mac_release=float(g["K_release_tumor"]), m_max=m_max,
+        k_mac=float(g["K_max_tumor"]), k_mac_release=float(g["K_release_tumor"]),
+        k_mac_deg=float(g.get("k_deg_tumor", 0.0)), m_max=m_max,
         v_blood=float(g["V_b_tumor"]) / V, hematocrit=float(g["Hct"]),
         lambda_phys=float(g["lambda_phys"]), k_det=float(g["k_det"]), f_rcp=float(g["f_rcp"]),
         nuclide=p.meta.get("nuclide"), drug=drug_parameters(design, p), tumor_mass_g=V,

@@ -12,7 +12,7 @@ internalised ``i``, in macrophages ``m``; units %ID per mL):
 
     \\partial_t b = k_{on} c (1 - b/b_{max}) - (k_{off} + k_{int}) b,\\quad
     \\partial_t i = k_{int} b,\\quad
-    \\partial_t m = k_{mac} c (1 - m/m_{max}) - k_{rel} m
+    \\partial_t m = k_{mac} c (1 - m/m_{max}) - (k_{rel} + k_{deg}) m
 
 with the plasma input ``C_p(t)`` of the PBPK (:func:`nanotwin.tumor.plasma.plasma_input`), the
 Starling filtration ``J_v = L_p (p_e - p)`` and Darcy velocity ``u = -K grad p`` of the pressure
@@ -358,7 +358,7 @@ def simulate_tumor(design: Any = None, tissue: Any = None, *, params: Any = None
         out[0] = A @ c + bvec * pin.at(tt) - r_b + tp.k_off * b - r_m + tp.k_mac_release * m
         out[1] = r_b - (tp.k_off + tp.k_int) * b
         out[2] = tp.k_int * b
-        out[3] = r_m - tp.k_mac_release * m
+        out[3] = r_m - (tp.k_mac_release + tp.k_mac_deg) * m
         if dp is not None:
             ec, eb, ei, em, f, q = Y[4], Y[5], Y[6], Y[7], Y[8], Y[9]
             h = hz(tt)
@@ -368,10 +368,12 @@ def simulate_tumor(design: Any = None, tissue: Any = None, *, params: Any = None
                       + tp.k_off * eb + tp.k_mac_release * em)
             out[5] = kb * ec - (tp.k_off + tp.k_int + h * G_int) * eb
             out[6] = tp.k_int * eb - h * G_int * ei
-            out[7] = km * ec - (tp.k_mac_release + h * G_int) * em
+            out[7] = km * ec - (tp.k_mac_release + tp.k_mac_deg + h * G_int) * em
             up = kcell * (f - back * q)
+            # a carrier degraded in a macrophage frees its drug there (-> interstitium)
             out[8] = (Af @ f + bf * pin.at(tt, "C_p_free") + h * (G_ext * ec + G_int * eb
-                                                                  + G_int * em) - up)
+                                                                  + G_int * em)
+                      + tp.k_mac_deg * em - up)
             out[9] = up + h * G_int * ei
         if progress is not None:
             progress(min(tt / t_out[-1], 1.0))
@@ -388,7 +390,7 @@ def simulate_tumor(design: Any = None, tissue: Any = None, *, params: Any = None
         d_b_b = -kon * c * inv_bmax - tp.k_off - tp.k_int
         d_m_c = kmac * sm
         d_c_m = kmac * c * inv_mmax + tp.k_mac_release
-        d_m_m = -kmac * c * inv_mmax - tp.k_mac_release
+        d_m_m = -kmac * c * inv_mmax - tp.k_mac_release - tp.k_mac_deg
         D = sp.diags
         blocks: list[list[Any]] = [[None] * n_sp for _ in range(n_sp)]
         blocks[0][0] = A + D(d_c_c)
@@ -417,10 +419,10 @@ def simulate_tumor(design: Any = None, tissue: Any = None, *, params: Any = None
             blocks[6][6] = I_n * (-h * G_int)
             blocks[7][4] = D(km)
             blocks[7][3] = D(-kmac * em * inv_mmax)
-            blocks[7][7] = I_n * -(tp.k_mac_release + h * G_int)
+            blocks[7][7] = I_n * -(tp.k_mac_release + tp.k_mac_deg + h * G_int)
             blocks[8][4] = I_n * (h * G_ext)
             blocks[8][5] = I_n * (h * G_int)
-            blocks[8][7] = I_n * (h * G_int)
+            blocks[8][7] = I_n * (h * G_int + tp.k_mac_deg)
             blocks[8][8] = Af + D(-kcell)
             blocks[8][9] = D(kcell * back)
             blocks[9][6] = I_n * (h * G_int)
