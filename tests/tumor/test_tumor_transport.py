@@ -30,7 +30,7 @@ def _constant_plasma(C: float, t_end: float) -> PlasmaInput:
 def _params(**kw) -> TransportParameters:
     base = dict(d_nm=11.0, D=2e-4, epsilon=0.4, P=1.0, sigma=1.0, W=0.0, k_on=0.0, k_off=0.0,
                 k_int=0.0, b_max=0.0, k_mac=0.0, k_mac_release=0.0, k_mac_deg=0.0, m_max=1.0,
-                v_blood=0.05, hematocrit=0.45, convection=False)
+                v_blood=0.05, hematocrit=0.45, convection=False, tumor_mass_g=0.0)
     base.update(kw)
     return TransportParameters(**base)
 
@@ -125,9 +125,21 @@ def test_pressure_of_uniform_slab_matches_closed_form():
     assert p_e == pytest.approx(11.5)
 
 
+def test_sphere_pressure_limits():
+    p_e = 11.5
+    R = 0.36
+    p = analytic.sphere_pressure([0.0, 1e-6, R / 2, R], R, 1e-3, 100.0, 1e-3, p_e)
+    alpha = R * np.sqrt(1e-3 * 100.0 / 1e-3)
+    assert p[0] == pytest.approx(p_e * (1 - alpha / np.sinh(alpha)), rel=1e-6)
+    assert p[1] == pytest.approx(p[0], rel=1e-6)
+    assert p[-1] == pytest.approx(0.0, abs=1e-9)
+    assert np.all(np.diff(p) < 0)
+
+
 def test_network_mass_balance_with_convection_and_binding():
     t = vessel_network((30, 16), seed=2)
     tp = _params(D=5e-4, P=0.02, sigma=0.5, W=1.0, convection=True, k_on=5.0, b_max=2.0,
+                 transvascular_convection=True, tumor_mass_g=0.2,
                  k_int=0.1, k_off=0.01, k_mac=0.2, m_max=1.0, k_mac_release=0.01)
     sol = simulate_tumor(tissue=t, params=tp, plasma=_constant_plasma(1.0, 24.0),
                          times=[0.0, 6.0, 24.0])

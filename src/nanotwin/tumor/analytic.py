@@ -22,6 +22,9 @@ permeability ``P``, plasma concentration ``C_p``.
   2003;63:1288): ``b_max g(r_f) = 4 epsilon D int C_s dt`` -- its velocity follows the
   time integral of the surface concentration (:func:`front_radius`); in a slab
   ``x_f = sqrt(2 epsilon D int C_s dt / b_max)``.
+* :func:`sphere_pressure` -- the interstitial fluid pressure of a uniformly perfused spherical
+  tumour without lymphatics (Baxter & Jain, Microvasc Res 1989;37:77):
+  ``p = p_e [1 - sinh(alpha r/R) / ((r/R) sinh alpha)]``, ``alpha = R sqrt(L_p S/V / K)``.
 * :func:`slab_pressure` -- interstitial fluid pressure of a uniformly vascularised slab
   (rim at 0 mmHg, symmetry at depth ``L``): ``p = p_e [1 - cosh(alpha (1 - x/L)) /
   cosh(alpha)]``, ``alpha^2 = L_p (S/V) L^2 / K`` (the slab form of Baxter & Jain, Microvasc
@@ -38,7 +41,7 @@ import numpy as np
 from nanotwin.errors import DesignError
 
 __all__ = ["krogh_steady_state", "krogh_g", "steady_penetration_radius", "thiele_modulus",
-           "front_radius", "slab_pressure"]
+           "front_radius", "slab_pressure", "sphere_pressure"]
 
 
 def krogh_steady_state(r_cm: Any, r_v: float, R: float, D: float, epsilon: float, P: float,
@@ -181,3 +184,25 @@ def slab_pressure(x_cm: Any, L: float, L_p: float, S_V: float, K: float, p_e: fl
     x = np.asarray(x_cm, dtype=float)
     alpha = L * math.sqrt(L_p * S_V / K)
     return p_e * (1.0 - np.cosh(alpha * (1.0 - x / L)) / math.cosh(alpha))
+
+
+def sphere_pressure(r_cm: Any, R: float, L_p: float, S_V: float, K: float, p_e: float
+                    ) -> np.ndarray:
+    """Interstitial fluid pressure (mmHg) at radius ``r_cm`` of a uniformly perfused sphere
+    of radius ``R`` (Baxter & Jain 1989; module docstring).
+
+    Examples
+    --------
+    >>> p = sphere_pressure([0.0, 0.3, 0.36], 0.36, 1e-3, 100.0, 1e-3, 11.5)
+    >>> bool(p[0] > p[1] > p[2]), round(float(p[2]), 9)
+    (True, 0.0)
+    """
+    r = np.asarray(r_cm, dtype=float)
+    alpha = R * math.sqrt(L_p * S_V / K)
+    x = np.maximum(r / R, 1e-12)
+    # sinh(alpha x) / (x sinh alpha), written with exponentials to stay finite for large alpha
+    ratio = np.exp(alpha * (x - 1.0)) * (1.0 - np.exp(-2.0 * alpha * x)) / (
+        x * (1.0 - math.exp(-2.0 * alpha)))
+    ratio = np.where(r / R < 1e-9, alpha * math.exp(-alpha) * 2.0 / (1.0 - math.exp(
+        -2.0 * alpha)), ratio)
+    return p_e * (1.0 - ratio)

@@ -34,16 +34,19 @@ Interstitial transport (this module):
   IgG (d 11 nm) 6.2e-8 cm^2/s, 20 nm particles 1.1e-8, 100 nm 1.4e-13 (practically immobile).
   Approximate: one effective fibre population for a heterogeneous collagen/GAG matrix; the
   5- to 10-fold site dependence of Pluen et al. (PNAS 2001;98:4628) is not modelled.
-* *Convection.* Darcy flow ``u = -K grad p`` with the Starling filtration
-  ``J_v = L_p S (p_v - p - sigma_T (pi_v - pi_i))`` from perfused vessels (Baxter & Jain,
-  Microvasc Res 1989;37:77: ``L_p`` 2.8e-7 cm/(mmHg s), ``K`` 3.1e-7 cm^2/(mmHg s),
-  ``p_v`` 15.6 mmHg, ``pi_v`` 20, ``pi_i`` 15 mmHg, ``sigma_T`` 0.82); the particle is carried
-  with a reflection coefficient no smaller than that of plasma proteins (most filtered fluid
-  passes pathways that reflect albumin): ``sigma = 1 - (1 - sigma_T)(1 - sigma_pore)`` with
-  the pore reflection ``1 - (1-l)^2 (2-(1-l)^2)(1-l/3)`` of the 250 nm tumour pores (Anderson
-  & Quinn, Biophys J 1974;14:130; ``l = r_s / 250 nm``), and it is convected through the ECM at
-  the fluid velocity times its diffusive hindrance ``D/D_0`` (a particle the matrix holds back
-  in diffusion is held back in flow too; approximate: lag coefficients are not modelled).
+* *Convection.* Interstitial fluid pressure from Darcy flow ``u = -K grad p`` with the Starling
+  filtration ``J_v = L_p S (p_v - p - sigma_T (pi_v - pi_i))`` from perfused vessels (Baxter &
+  Jain, Microvasc Res 1989;37:77: ``L_p`` 2.8e-7 cm/(mmHg s), ``K`` 3.1e-7 cm^2/(mmHg s),
+  ``p_v`` 15.6 mmHg, ``pi_v`` 20, ``pi_i`` 15 mmHg, ``sigma_T`` 0.82); particles move with the
+  interstitial fluid at its velocity times their diffusive hindrance ``D/D_0`` (a particle the
+  matrix holds back in diffusion is held back in flow too; approximate: lag coefficients are not
+  modelled). Transvascular solvent drag is off by default, as in the PBPK (IFP is close to the
+  microvascular pressure except at the rim, Boucher & Jain, Cancer Res 1992;52:5110, and the
+  measured permeability of Yuan et al. 1995 is an effective one that already holds whatever
+  convection there was); ``transvascular_convection=True`` adds ``J_v (1 - sigma) C`` with a
+  reflection coefficient no smaller than that of plasma proteins,
+  ``sigma = 1 - (1 - sigma_T)(1 - sigma_pore)``, ``sigma_pore = 1 - (1-l)^2 (2-(1-l)^2)(1-l/3)``
+  (Anderson & Quinn, Biophys J 1974;14:130; ``l = r_s / 250 nm``, the tumour pores).
 
 Payload (with a ``payloads`` entry): release hazard and stimulus gates of
 :mod:`nanotwin.payload` (extracellular tumour environment for free and bound particles,
@@ -185,7 +188,8 @@ class TransportParameters:
     pi_v: float = FLUID["pi_v"]
     pi_i: float = FLUID["pi_i"]
     sigma_T: float = FLUID["sigma_T"]
-    convection: bool = True
+    convection: bool = True  # interstitial convection (Darcy flow from the IFP field)
+    transvascular_convection: bool = False  # solvent drag across the vessel wall
     lambda_phys: float = 0.0  # 1/h
     k_det: float = 0.0  # 1/h
     f_rcp: float = 1.0

@@ -17,7 +17,7 @@ perfused-vessel wall area per cell, necrosis, distance to the nearest perfused v
   (Thomlinson & Gray, Br J Cancer 1955;9:539: necrosis began 150-180 um from stroma-borne
   vessels, the oxygen diffusion distance). Lateral boundaries are periodic (the section is a
   sample of a laterally homogeneous shell); the rim face opens to normal tissue (pressure 0),
-  the centre face is a symmetry plane.
+  the inner face carries the interstitial pressure of the whole tumour at that depth.
 
 Vessel radius 10 um (tumour microvessels are wider and more variable than normal capillaries,
 diameters of 10 to > 20 um; Jain, Cancer Res 1988;48:2641). A vessel in a cell of the network
@@ -90,6 +90,9 @@ class Tissue:
     rim_cells, rim_area, rim_dist
         Cells on the rim face (open to normal tissue at pressure 0), face area and distance
         from the centre to the face.
+    inner_cells, inner_area, inner_dist
+        Cells on the inner face of a network section (towards the tumour centre), where the
+        pressure of the whole tumour is imposed (:func:`nanotwin.tumor.transport.pressure_field`).
     meta
         Geometry numbers (vessel counts, surface densities, seed).
     """
@@ -109,6 +112,9 @@ class Tissue:
     rim_cells: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     rim_area: np.ndarray = field(default_factory=lambda: np.zeros(0))
     rim_dist: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    inner_cells: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    inner_area: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    inner_dist: np.ndarray = field(default_factory=lambda: np.zeros(0))
     meta: dict = field(default_factory=dict)
 
     @property
@@ -327,6 +333,7 @@ def vessel_network(shape: tuple[int, ...] = (100, 50), spacing_um: float = 10.0,
     n = int(np.prod(shape))
     vol = np.full(n, h**3)
     rim = np.flatnonzero(grid[:, 0] < h)
+    inner = np.flatnonzero(grid[:, 0] > (nx - 1) * h)
     meta = {"n_vessel_cells": int(vmask.sum()), "n_perfused_cells": int(perf.sum()),
             "r_vessel_um": r_v / _UM, "spacing_um": h / _UM, "surface_density_per_cm": sv,
             "f_perf": fp, "core_fraction": float(core_fraction), "seed": int(seed),
@@ -335,4 +342,5 @@ def vessel_network(shape: tuple[int, ...] = (100, 50), spacing_um: float = 10.0,
                   np.full(faces.shape[0], h), np.where(perf.ravel(), wall, 0.0),
                   np.where((vmask & ~perf).ravel(), wall, 0.0), necrotic.ravel(),
                   dist.ravel() / _UM, grid, rim, np.full(rim.size, h**2),
-                  np.full(rim.size, 0.5 * h), meta)
+                  np.full(rim.size, 0.5 * h), inner, np.full(inner.size, h**2),
+                  np.full(inner.size, 0.5 * h), meta)
