@@ -10,15 +10,16 @@ beam's energy fluence ``Psi(E)`` (charged-particle equilibrium; Bragg additivity
                {\\int \\Psi(E) (\\mu_{en}/\\rho)_t dE}
 
 Mass energy-absorption coefficients from xraydb (Elam, Ravel & Sieber, Radiat Phys Chem
-2002;63:121) cross sections (below 0.8 MeV; Klein-Nishina above): photoelectric absorption minus the energy that K- and L-shell
-fluorescence carries away (shell share ``(J - 1)/J`` of the photoabsorption from the edge jump
-ratio ``J``, fluorescence yield and mean line energy, all from xraydb; Hubbell, Int J Appl
-Radiat Isot 1982;33:1269), plus incoherent scattering times the Klein-Nishina mean energy
-transfer fraction (:mod:`nanotwin.physics.dose_point_kernel`). Radiative losses of the
-secondary electrons (``g``, a few % for gold at MeV energies) and pair production (> 1.02 MeV)
-are neglected (approximate above ~1 MeV; there the DEF is ~1 anyway). Beams: a monoenergetic
-energy, a nuclide's photon lines (:func:`nanotwin.physics.photon_lines`), or a tungsten-anode
-tube spectrum from SpekPy (:mod:`nanotwin.imaging.modalities`, the one tube model in nanotwin).
+2002;63:121) cross sections (below 0.8 MeV; Klein-Nishina above): photoelectric absorption minus
+the energy that K- and L-shell fluorescence carries away (shell share ``(J - 1)/J`` of the
+photoabsorption from the edge jump ratio ``J``, fluorescence yield and mean line energy, all
+from xraydb; Hubbell, Int J Appl Radiat Isot 1982;33:1269), plus incoherent scattering times the
+Klein-Nishina mean energy transfer fraction (:mod:`nanotwin.physics.dose_point_kernel`).
+Radiative losses of the secondary electrons (``g``, a few % for gold at MeV energies) and pair
+production (> 1.02 MeV) are neglected (approximate above ~1 MeV; there the DEF is ~1 anyway).
+Beams: a monoenergetic energy, a nuclide's photon lines (:func:`nanotwin.physics.photon_lines`),
+or a tungsten-anode tube spectrum from SpekPy (:mod:`nanotwin.imaging.modalities`, the one tube
+model in nanotwin).
 
 This is the physical (macroscopic) enhancement; the nanoscale enhancement near the particle
 surface and biological sensitisation (e.g. oxidative stress) are not modelled.
@@ -46,9 +47,7 @@ _SHELLS = ("K", "L1", "L2", "L3")
 def _element_muen(element: str, energies_keV: tuple[float, ...]) -> np.ndarray:
     import xraydb
 
-    from nanotwin.physics.dose_point_kernel import _kn_transfer_fraction
-
-    from nanotwin.physics.dose_point_kernel import _kn_sigma
+    from nanotwin.physics.dose_point_kernel import _kn_sigma, _kn_transfer_fraction
 
     E = np.asarray(energies_keV, dtype=float)
     eV = E * 1e3
@@ -73,9 +72,9 @@ def _element_muen(element: str, energies_keV: tuple[float, ...]) -> np.ndarray:
         lines = xraydb.xray_lines(element, shell)
         if not lines:
             continue
-        I = np.array([ln.intensity for ln in lines.values()])
+        inten = np.array([ln.intensity for ln in lines.values()])
         En = np.array([ln.energy for ln in lines.values()])
-        E_line = float((I * En).sum() / I.sum()) if I.sum() > 0 else 0.0
+        E_line = float((inten * En).sum() / inten.sum()) if inten.sum() > 0 else 0.0
         above = eV >= edge.energy
         J = max(float(edge.jump_ratio), 1.0)
         share = np.where(above, remaining * (J - 1.0) / J, 0.0)
