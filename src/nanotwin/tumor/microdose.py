@@ -43,7 +43,7 @@ import numpy as np
 from nanotwin.errors import DesignError
 
 __all__ = ["MicroDose", "micro_dose", "dose_map", "line_kernel", "dvh", "fraction_below",
-           "heterogeneity", "compare_nuclides", "CHARGED", "MEV_CM3_TO_GY"]
+           "heterogeneity", "compare_nuclides", "cells_to_grid", "CHARGED", "MEV_CM3_TO_GY"]
 
 #: MeV per cm^3 of unit-density tissue -> Gy (1.602176634e-13 J/MeV / 1e-3 kg/cm^3).
 MEV_CM3_TO_GY = 1.602176634e-10
@@ -285,8 +285,8 @@ def _tia_for(sol: Any, nuclide: str | None) -> tuple[np.ndarray, float]:
     return np.asarray(tia), tia_b
 
 
-def _grid_of(sol: Any, tia_cells: np.ndarray, tia_blood: float, pixel_um: float | None
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+def _grid_of(sol: Any, tia_cells: np.ndarray, tia_blood: float, pixel_um: float | None,
+             add_blood: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """Map TIA to the dosimetry grid: (tia grid, weights, distance, spacing_cm)."""
     ts = sol.tissue
     if ts.kind == "krogh":
@@ -309,11 +309,20 @@ def _grid_of(sol: Any, tia_cells: np.ndarray, tia_blood: float, pixel_um: float 
         h = ts.spacing_cm
         vessel = ts.vessel_area > 0
         frac = min(1.0, math.pi * (ts.meta["r_vessel_um"] * 1e-4) ** 2 / h**2)
-        tia = tia_cells + np.where(vessel, frac * tia_blood, 0.0)
+        tia = tia_cells + (np.where(vessel, frac * tia_blood, 0.0) if add_blood else 0.0)
         w = ts.volume * (~ts.necrotic)
         dist = np.where(vessel, -1.0, ts.distance_um)
         return ts.as_map(tia), ts.as_map(w), ts.as_map(dist), h
     raise DesignError(f"tissue kind {ts.kind!r} has no dosimetry grid", "tissue")
+
+
+def cells_to_grid(sol: Any, values: Any, lumen_value: float = 0.0,
+                  pixel_um: float | None = None) -> np.ndarray:
+    """Cell values of a solution on its dosimetry grid (Krogh: the square lattice map; network:
+    the grid itself); vessel lumen pixels of a Krogh map get ``lumen_value``."""
+    v = np.asarray(values, dtype=float)
+    g, _, _, _ = _grid_of(sol, v, lumen_value, pixel_um, add_blood=False)
+    return g
 
 
 def micro_dose(sol: Any, design: Any = None, *, nuclide: str | None = None,

@@ -91,7 +91,7 @@ def mass_energy_absorption(composition: Any, energies_keV: Any) -> np.ndarray:
     --------
     >>> v = mass_energy_absorption(WATER, [100.0, 1000.0])   # NIST: 0.02546, 0.03103
     >>> [round(float(x), 4) for x in v]
-    [0.0255, 0.0311]
+    [0.0252, 0.0311]
     """
     E = tuple(np.atleast_1d(np.asarray(energies_keV, dtype=float)).tolist())
     if any(e <= 1.0 for e in E):
