@@ -30,6 +30,7 @@ _COMMAND_MODULES = [
     "nanotwin.imaging.cli",
     "nanotwin.pbpk.cli",
     "nanotwin.demo",
+    "nanotwin.tumor.cli",
 ]
 
 app = typer.Typer(

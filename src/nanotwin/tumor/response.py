@@ -43,8 +43,8 @@ import numpy as np
 
 from nanotwin.errors import DesignError
 
-__all__ = ["Radiobiology", "lea_catcheside_G", "protraction_factor", "protracted_bed", "survival", "tcp",
-           "growth_curve", "GrowthModel", "time_to_regrowth", "emax_survival",
+__all__ = ["Radiobiology", "lea_catcheside_G", "protraction_factor", "protracted_bed",
+           "survival", "tcp", "growth_curve", "GrowthModel", "time_to_regrowth", "emax_survival",
            "exponential_G"]
 
 
