@@ -240,7 +240,7 @@ def vessel_network(shape: tuple[int, ...] = (100, 50), spacing_um: float = 10.0,
     necrosis_um
         Cells farther than this from a perfused vessel are necrotic.
     segment_um
-        Length of the straight vessel segments (3-D).
+        Length of the straight vessel segments (3-D; at most half the lateral size).
     seed
         Random seed (the network is reproducible).
 
@@ -289,12 +289,17 @@ def vessel_network(shape: tuple[int, ...] = (100, 50), spacing_um: float = 10.0,
                 continue
             taken[i, j] = True
             vmask[i, j] = True
-            perf[i, j] = rng.random() < fp
             count += 1
             if count >= n_vessel_cells:
                 break
+        # exactly the share f_perf of the vessels carries flow (random which)
+        cells = np.argwhere(vmask)
+        pick = rng.permutation(cells.shape[0])[: max(1, int(round(fp * cells.shape[0])))]
+        perf[tuple(cells[pick].T)] = True
     else:
-        seg_steps = max(2, int(round(segment_um * _UM / (0.5 * h))))
+        seg_len = min(float(segment_um) * _UM, 0.5 * min(shape[1:]) * h)
+        seg_steps = max(2, int(round(seg_len / (0.5 * h))))
+        n_perf = 0
         count = 0
         while count < n_vessel_cells:
             p0 = rng.random(3) * np.array([n_viable_x, shape[1], shape[2]])
@@ -311,9 +316,11 @@ def vessel_network(shape: tuple[int, ...] = (100, 50), spacing_um: float = 10.0,
             pts = pts[new][: n_vessel_cells - count]
             if not pts.size:
                 continue
-            is_perf = rng.random() < fp
+            # segment by segment, keep the perfused share of vessel cells at f_perf
+            is_perf = n_perf + pts.shape[0] / 2.0 <= fp * (count + pts.shape[0])
             vmask[pts[:, 0], pts[:, 1], pts[:, 2]] = True
             perf[pts[:, 0], pts[:, 1], pts[:, 2]] = is_perf
+            n_perf += pts.shape[0] if is_perf else 0
             count += pts.shape[0]
     if not perf.any():  # at least one perfused vessel, so that something is delivered
         first = np.argwhere(vmask)[0]
