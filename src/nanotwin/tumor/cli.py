@@ -89,9 +89,13 @@ def _figures(res: Any, out: Path) -> list[Path]:
     if sol.tissue.kind == "network" and len(sol.tissue.shape) == 2:
         for a, tt in zip(ax[0], picks, strict=True):
             it = int(np.argmin(np.abs(sol.t - tt)))
-            im = a.imshow(sol.tissue.as_map(sol.particles[it]).T, origin="lower",
-                          cmap="magma", aspect="equal")
-            a.set_title(f"particles {sol.t[it]:.3g} h (%ID/mL)")
+            from matplotlib.colors import LogNorm
+
+            m = sol.tissue.as_map(sol.particles[it]).T
+            top = float(m.max()) if m.max() > 0 else 1.0
+            im = a.imshow(np.clip(m, top * 1e-4, None), origin="lower", cmap="magma",
+                          aspect="equal", norm=LogNorm(vmin=top * 1e-4, vmax=top))
+            a.set_title(f"particles {sol.t[it]:.3g} h (%ID/mL, log)")
             a.set_xlabel("depth from rim (cells)")
             fig.colorbar(im, ax=a, shrink=0.8)
     else:
