@@ -1,4 +1,4 @@
-"""Commands ``nanotwin validation tumor-delivery | timecourse | payload``."""
+"""Commands ``nanotwin validation tumor-delivery | timecourse | payload | organs``."""
 
 from __future__ import annotations
 
@@ -114,9 +114,99 @@ def payload(
     Console().print(t2)
 
 
+def _fmt(sc: dict) -> list[str]:
+    if not sc.get("n"):
+        return ["-", "-", "-", "-"]
+    return [f"{sc['median_abs_log10']:.2f}", _pct(sc["within_2fold"]), _pct(sc["within_3fold"]),
+            f"{sc['bias_log10']:+.2f}"]
+
+
+@handle_errors
+def organs(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+    folds: int = typer.Option(5, "--folds", min=2, max=10, help="Study-grouped folds."),
+    maxiter: int = typer.Option(120, "--maxiter", min=1, max=1000,
+                                help="L-BFGS iterations of each fold's calibration."),
+    external_only: bool = typer.Option(False, "--external-only",
+                                       help="Only the rat and human data (no refitting)."),
+) -> None:
+    """Organ predictions on unseen studies: study-grouped CV of the global calibration (mouse,
+    200 nanoforms + tumour time courses) and the rat/human data never fitted."""
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from nanotwin.learn.organ_validation import external_validation
+
+    res: dict = {}
+    console = Console(stderr=True)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=console, transient=True) as prog:
+        task = prog.add_task("rat and human data ...", total=None)
+        res["external"] = {"calibrated": external_validation(None)["summary"],
+                           "uncalibrated": external_validation("prior")["summary"]}
+        if not external_only:
+            from nanotwin.learn.organ_data import load_organ_data
+            from nanotwin.learn.organs import cross_validate
+
+            prog.update(task, description=f"{folds}-fold study-grouped CV (refits the "
+                        "calibration in every fold) ...")
+            cv = cross_validate(load_organ_data(), n_folds=folds, maxiter=maxiter,
+                                progress=lambda m: prog.update(task, description=m))
+            cv.pop("predictions", None)
+            res["cv"] = cv
+    if as_json:
+        typer.echo(json.dumps(res, indent=2))
+        return
+    out = Console()
+    if "cv" in res:
+        cv = res["cv"]
+        t = Table(title=f"Mouse organs, time-averaged %ID, {cv['n_folds']}-fold CV grouped by "
+                  "source study: median |log10 pred/obs|, within 2-/3-fold, bias")
+        t.add_column("organ")
+        for col in ("calibrated", "LOO median", "fold median", "uncalibrated"):
+            t.add_column(col)
+        for name, r in {**cv["per_organ"], "overall": cv["overall"]}.items():
+            cells = [" / ".join(_fmt(r[k])) for k in ("calibrated", "loo_median",
+                                                        "fold_median", "uncalibrated_bare")]
+            t.add_row(name, *cells)
+        out.print(t)
+        p = Table(title="Pilot transfer: one study's other nanoforms measured "
+                  "(leave-one-nanoform-out, studies with >= 2)")
+        for col in ("target", "n", "R² pilot", "≤2-fold pilot", "R² no pilot",
+                    "≤2-fold no pilot"):
+            p.add_column(col)
+        for name, r in cv["pilot"].items():
+            a, b = r["pilot"], r["no_pilot"]
+            if not a.get("n"):
+                continue
+            p.add_row(name, str(a["n"]), f"{a['r2_log10']:.2f}", _pct(a["within_2fold"]),
+                      f"{b['r2_log10']:.2f}", _pct(b["within_2fold"]))
+        out.print(p)
+        c = cv["pilot"]["DE24"].get("study_mean_of_other_units", {})
+        if c.get("n"):
+            out.print(f"DE24 ceiling (mean of the study's other nanoforms): R² "
+                      f"{c['r2_log10']:.2f}, {_pct(c['within_2fold'])} within 2-fold")
+    e = Table(title="Rat and human data never fitted: median |log10| / within 2-fold / 3-fold / "
+              "bias")
+    for col in ("study", "calibrated", "uncalibrated"):
+        e.add_column(col)
+    ext = res["external"]
+    for study in ext["calibrated"]:
+        cal, unc = ext["calibrated"][study], ext["uncalibrated"][study]
+        e.add_row(study, " / ".join(_fmt(cal["all"])), " / ".join(_fmt(unc["all"])))
+        if "range" in cal:
+            rg = cal["range"]
+            e.add_row("  range", f"pred {rg['predicted']:.3g} in [{rg['observed_min']:.3g}, "
+                      f"{rg['observed_max']:.3g}] {rg['unit']}: {rg['inside']}",
+                      f"pred {unc['range']['predicted']:.3g}")
+    out.print(e)
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``validation`` commands of nanotwin.learn and nanotwin.payload."""
     group = validation_group(app)
     group.command("tumor-delivery")(tumor_delivery)
     group.command("timecourse")(timecourse)
     group.command("payload")(payload)
+    group.command("organs")(organs)

@@ -26,13 +26,21 @@ def fit_command(
                                        help="Profile-likelihood points per parameter (0: skip)."),
     out: Path = typer.Option(Path("fit_out"), "--out", help="Folder for the outputs."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
+    siblings: list[Path] = typer.Option(
+        None, "--siblings", help="Sibling designs of the same series to predict from this pilot "
+        "(study-effect transfer of the global calibration; repeat the option)."),
 ) -> None:
     """Fit PBPK parameters to measured %ID/g or %ID; write fit_parameters.csv, fit_bands.nc,
-    fit.png."""
+    fit.png. With --siblings: predict the siblings of the measured pilot instead (siblings.csv).
+    """
     from rich.console import Console
     from rich.table import Table
 
     from nanotwin.learn.calibration import fit, plot_fit
+
+    if siblings:
+        _siblings(design, measured, siblings, out)
+        return
 
     res = fit(design, measured, params, bayes=bayes, walkers=walkers, steps=steps,
               seed=seed, n_starts=starts, profile_points=profile_points)
@@ -77,6 +85,38 @@ def fit_command(
     for line in lines:
         con.print(line)
     typer.echo(f"wrote {out / 'fit_parameters.csv'}, {out / 'fit_bands.nc'}, {out / 'fit.png'}")
+
+
+def _siblings(design: Path, measured: Path, siblings: list[Path], out: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from nanotwin.learn.organ_data import OBS_ORGANS
+    from nanotwin.learn.transfer import transfer_to_siblings
+
+    res = transfer_to_siblings(design, measured, list(siblings))
+    out.mkdir(parents=True, exist_ok=True)
+    res.table.to_csv(out / "siblings.csv", index=False)
+    res.pilot.to_csv(out / "pilot_residuals.csv", index=False)
+    con = Console()
+    eff = Table(title=f"study effect from the pilot {design.name} (log10 measured / model)")
+    for col in ("organ", "effect (log10)", "x model", "SD (log10)"):
+        eff.add_column(col)
+    for o, e in res.effects.items():
+        eff.add_row(o, f"{e['log10_effect']:+.2f}", f"{10 ** e['log10_effect']:.2f}",
+                    f"{e['sd']:.2f}")
+    con.print(eff)
+    tab = Table(title="siblings, %ID/g: calibrated model -> with the pilot's study effect "
+              "[90 % band]")
+    for col in ("sibling", "organ", "time (h)", "model", "transferred", "90 % band"):
+        tab.add_column(col)
+    t = res.table
+    sel = t[(t["unit"] == "%ID/g") & t["organ"].isin(OBS_ORGANS)]
+    for r in sel.itertuples():
+        tab.add_row(r.sibling, r.organ, f"{r.time_h:g}", _g(r.model), _g(r.transferred),
+                    f"{_g(r.lower_5)} - {_g(r.upper_95)}")
+    con.print(tab)
+    typer.echo(f"wrote {out / 'siblings.csv'}, {out / 'pilot_residuals.csv'}")
 
 
 def register(app: typer.Typer) -> None:

@@ -60,6 +60,11 @@ def register(app: typer.Typer) -> None:
         species: str = typer.Option(None, "--species", help="mouse, rat or human."),
         learned: bool = typer.Option(False, "--learned", help="Add the data-learned tumour "
                                      "delivery (median, 90 % interval) beside the PBPK one."),
+        bands: bool = typer.Option(False, "--bands", help="Add posterior predictive bands "
+                                   "(5-95 %) from the calibrated mechanism constants."),
+        uncalibrated: bool = typer.Option(False, "--uncalibrated", help="Use the literature "
+                                          "priors of the mechanism constants, not the "
+                                          "calibrated posterior."),
     ) -> None:
         """Simulate the whole-body biodistribution of a design (PBPK)."""
         import numpy as np
@@ -69,8 +74,15 @@ def register(app: typer.Typer) -> None:
         from nanotwin.pbpk import simulate
         from nanotwin.results import export_result
 
-        ds = simulate(design, species=species, learned=learned)
+        ds = simulate(design, species=species, learned=learned,
+                      mechanisms="prior" if uncalibrated else None)
         times = [1.0, 4.0, 24.0, 72.0, 168.0]
+        band = None
+        if bands:
+            from nanotwin.population.uncertainty import posterior_bands
+
+            band = posterior_bands(design, ds["time"].values[ds["time"].values > 0],
+                                   species=species)
         tab = Table(title=f"{ds.attrs.get('design_name', design)}: %ID/g")
         tab.add_column("organ")
         for t in times:
@@ -93,11 +105,24 @@ def register(app: typer.Typer) -> None:
                 m, lo, hi = ds["learned_delivery"].sel(endpoint=k).values
                 s.add_row(f"{k} learned (90 % interval)", f"{m:.3g} ({lo:.3g}-{hi:.3g})", "%ID")
         con.print(s)
+        if band is not None:
+            b = Table(title=f"posterior bands at 24 h, %ID ({band.attrs['n_draws']} draws): "
+                      "model uncertainty | new-study 90 % range")
+            for col in ("organ", "5 %", "median", "95 %", "new study 5 %", "new study 95 %"):
+                b.add_column(col, justify="right")
+            for o in ("tumor", "liver", "spleen", "lung", "kidney", "heart", "blood"):
+                q = band["pct_id_band"].sel(organ=o).interp(time=24.0).values
+                pq = band["pct_id_predictive_band"].sel(organ=o).interp(time=24.0).values
+                b.add_row(o, *(f"{v:.3g}" for v in q), *(
+                    "-" if not np.isfinite(v) else f"{v:.3g}" for v in (pq[0], pq[2])))
+            con.print(b)
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
             export_result(ds, out / "biodistribution.csv")
             export_result(ds, out / "biodistribution.nc")
             _plot(ds, out / "biodistribution.png")
+            if band is not None:
+                export_result(band, out / "bands.nc")
             con.print(f"wrote {out / 'biodistribution.csv'}, .nc and .png")
 
     @app.command("export-sbml")

@@ -116,6 +116,12 @@ def drug_time_course(design: Any, p: PBPKParameters, t: np.ndarray, Yp: np.ndarr
             return 0.0
         return float(release_hazard(tt, f_b, model, k, tau, b))
 
+    # particles degraded in phagocytes release all their drug where they were (free drug)
+    deg = pidx["degraded"]
+    deg_mask = c.dst[part_edges] == deg
+    deg_free = np.array([fidx[organ_of_state(PARTICLE_STATES[c.src[e]])]
+                         for e in part_edges[deg_mask]], dtype=int)
+
     def f(tt: float, z: np.ndarray) -> np.ndarray:
         y = z[:nS]
         E = z[nS:nS + nP]
@@ -123,11 +129,16 @@ def drug_time_course(design: Any, p: PBPKParameters, t: np.ndarray, Yp: np.ndarr
         dy = rhs(tt, y, p)
         keff = k_p.copy()
         keff[sat_mask] *= 1.0 - y[sat_state] * sat_scale
-        dE = Sp @ (keff * E[src_p])
+        flux = keff * E[src_p]
+        dE = Sp @ flux
         r = hazard(tt) * G * E[body]
         dE[body] -= r
         dF = np.zeros(nF)
         np.add.at(dF, rel_dst, r)
+        if deg_free.size:
+            dflux = flux[deg_mask]
+            dE[deg] -= dflux.sum()
+            np.add.at(dF, deg_free, dflux)
         ex = k_out * F[1:] - k_in * F[0]
         dF[1:] -= ex
         dF[0] += ex.sum() - K_EL_FREE_DRUG * F[0]
