@@ -112,14 +112,15 @@ def _log_surviving(ref: ReferenceResponse, D: np.ndarray, Fk: np.ndarray) -> np.
 
 def endpoints_for_doses(ref: ReferenceResponse, tumor_dose_Gy: Any, tumor_mass_g: Any
                         ) -> dict[str, np.ndarray]:
-    """TCP, time to regrowth to 2x and growth delay (h) for whole-tumour mean doses.
+    """TCP, time to regrowth to 2x and growth delay (h) for whole-tumour mean doses
+    (``nan`` where the tumour does not regrow within the growth curve, e.g. when cured).
 
     Examples
     --------
     >>> from nanotwin.pbpk import demo_design
     >>> ref = reference_response(demo_design(), t_end_h=48.0)
-    >>> e = endpoints_for_doses(ref, [0.0, 60.0], [0.2, 0.2])
-    >>> bool(e["TCP"][1] > e["TCP"][0]), bool(e["growth_delay_h"][1] > 0)
+    >>> e = endpoints_for_doses(ref, [0.0, 10.0, 400.0], [0.2, 0.2, 0.2])
+    >>> bool(e["TCP"][2] > e["TCP"][0]), bool(e["growth_delay_h"][1] > 0)
     (True, True)
     """
     D = np.nan_to_num(np.atleast_1d(np.asarray(tumor_dose_Gy, dtype=float)), nan=0.0)
