@@ -71,6 +71,18 @@ def to_dataset(res: Any) -> Any:
                        attrs=attrs)
 
 
+def _save(fig: Any, ax: Any, path: Path) -> Path:
+    """Legend (if an axis is given), tight layout, PNG, close."""
+    import matplotlib.pyplot as plt
+
+    if ax is not None:
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def _figures(res: Any, out: Path) -> list[Path]:
     import matplotlib
 
@@ -86,6 +98,7 @@ def _figures(res: Any, out: Path) -> list[Path]:
     fig, ax = plt.subplots(1, 3 if sol.tissue.kind == "network" else 1, figsize=(12, 3.6)
                            if sol.tissue.kind == "network" else (5, 3.6), squeeze=False)
     picks = [1.0, 24.0, float(sol.t[-1])]
+    legend_ax = None
     if sol.tissue.kind == "network" and len(sol.tissue.shape) == 2:
         for a, tt in zip(ax[0], picks, strict=True):
             it = int(np.argmin(np.abs(sol.t - tt)))
@@ -106,11 +119,8 @@ def _figures(res: Any, out: Path) -> list[Path]:
                    np.arange(sol.tissue.n_cells), sol.particles[it], label=f"{sol.t[it]:.3g} h")
         a.set_xlabel("distance from vessel wall (um)")
         a.set_ylabel("%ID per mL")
-        a.legend(fontsize=8)
-    fig.tight_layout()
-    files.append(out / "particle_maps.png")
-    fig.savefig(files[-1], dpi=110)
-    plt.close(fig)
+        legend_ax = a
+    files.append(_save(fig, legend_ax, out / "particle_maps.png"))
     fig, a = plt.subplots(figsize=(5, 3.6))
     top = 0.0
     for tt in picks:
@@ -122,22 +132,14 @@ def _figures(res: Any, out: Path) -> list[Path]:
     a.set_yscale("log")
     if top > 0:
         a.set_ylim(top * 1e-4, top * 2.0)
-    a.legend(fontsize=8)
-    fig.tight_layout()
-    files.append(out / "penetration.png")
-    fig.savefig(files[-1], dpi=110)
-    plt.close(fig)
+    files.append(_save(fig, a, out / "penetration.png"))
     if res.micro is not None:
         fig, a = plt.subplots(figsize=(5, 3.6))
         lv, v = dvh(res.micro.total, res.micro.weights)
         a.plot(lv, v, label=res.micro.nuclide)
         a.set_xlabel("absorbed dose (Gy)")
         a.set_ylabel("share of viable cells >= dose")
-        a.legend(fontsize=8)
-        fig.tight_layout()
-        files.append(out / "dvh.png")
-        fig.savefig(files[-1], dpi=110)
-        plt.close(fig)
+        files.append(_save(fig, a, out / "dvh.png"))
     g = res.growth
     fig, a = plt.subplots(figsize=(5, 3.6))
     a.plot(g["t_h"] / 24.0, g["V_control"], label="untreated")
@@ -145,11 +147,7 @@ def _figures(res: Any, out: Path) -> list[Path]:
     a.set_yscale("log")
     a.set_xlabel("days after injection")
     a.set_ylabel("tumour volume / initial")
-    a.legend(fontsize=8)
-    fig.tight_layout()
-    files.append(out / "growth.png")
-    fig.savefig(files[-1], dpi=110)
-    plt.close(fig)
+    files.append(_save(fig, a, out / "growth.png"))
     return files
 
 

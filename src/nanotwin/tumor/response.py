@@ -86,21 +86,25 @@ def lea_catcheside_G(t_h: Any, dose_rate: Any, T_rep_h: float = 1.5) -> float:
     D = float(np.trapezoid(R, t))
     if D <= 0:
         return 0.0
-    q = 0.0
-    acc = 0.0
+    q = _repair_memory(t, R, mu)
+    acc = float(np.sum(0.5 * (R[:-1] * q[:-1] + R[1:] * q[1:]) * np.diff(t)))
+    return float(2.0 * acc / D**2)
+
+
+def _repair_memory(t: np.ndarray, R: np.ndarray, mu: float) -> np.ndarray:
+    """``q(t_k) = int_0^t_k R(w) e^{-mu (t_k - w)} dw`` at every sample, exact for R linear
+    between samples."""
+    q = np.zeros(t.size)
     for k in range(t.size - 1):
         dt = t[k + 1] - t[k]
-        e = math.exp(-mu * dt)
-        # q(t) = int_0^t R(w) e^{-mu (t-w)} dw for linear R on the step (exact)
         a, b = R[k], R[k + 1]
-        slope = (b - a) / dt
         if mu * dt > 1e-8:
-            q_new = q * e + (a - slope / mu) * (1 - e) / mu + slope * dt / mu
+            e = math.exp(-mu * dt)
+            slope = (b - a) / dt
+            q[k + 1] = q[k] * e + (a - slope / mu) * (1 - e) / mu + slope * dt / mu
         else:
-            q_new = q + 0.5 * (a + b) * dt
-        acc += 0.5 * (a * q + b * q_new) * dt
-        q = q_new
-    return float(2.0 * acc / D**2)
+            q[k + 1] = q[k] + 0.5 * (a + b) * dt
+    return q
 
 
 def exponential_G(lam_h: float, T_rep_h: float = 1.5) -> float:
@@ -136,7 +140,7 @@ def protraction_factor(t_h: Any, dose_rate: Any, T_rep_h: float = 1.5,
     if tail_lambda_h is not None and tail_lambda_h > 0 and R[-1] > 0:
         lam, mu = float(tail_lambda_h), math.log(2.0) / T_rep_h
         # tail self term and cross term with the repair memory q(t_end)
-        q_end = _q_end(t, R, mu)
+        q_end = float(_repair_memory(t, R, mu)[-1])
         num += 2.0 * (R[-1] ** 2 / (2.0 * lam * (lam + mu)) + q_end * R[-1] / (lam + mu))
         D = D_s + R[-1] / lam
     return D, (num / D**2 if D > 0 else 0.0)
@@ -159,18 +163,6 @@ def protracted_bed(t_h: Any, dose_rate: Any, alpha_beta: float, T_rep_h: float =
     """
     D, G = protraction_factor(t_h, dose_rate, T_rep_h, tail_lambda_h)
     return D, D * (1.0 + G * D / float(alpha_beta))
-
-
-def _q_end(t: np.ndarray, R: np.ndarray, mu: float) -> float:
-    q = 0.0
-    for k in range(t.size - 1):
-        dt = t[k + 1] - t[k]
-        e = math.exp(-mu * dt)
-        a, b = R[k], R[k + 1]
-        slope = (b - a) / dt
-        q = q * e + (a - slope / mu) * (1 - e) / mu + slope * dt / mu if mu * dt > 1e-8 \
-            else q + 0.5 * (a + b) * dt
-    return q
 
 
 _GH_X, _GH_W = np.polynomial.hermite_e.hermegauss(24)

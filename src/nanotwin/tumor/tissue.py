@@ -141,14 +141,9 @@ class Tissue:
 
 
 def _check_pos(value: Any, field_name: str, unit: str) -> float:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise DesignError(f"{field_name}: {value!r} is not a number; give a value in {unit}",
-                          field_name) from None
-    if not math.isfinite(x) or x <= 0:
-        raise DesignError(f"{field_name}: {value!r} must be > 0 {unit}", field_name)
-    return x
+    from nanotwin.dosimetry.svalues import _check_positive  # the one positive-number check
+
+    return _check_positive(value, field_name, unit)
 
 
 def krogh_cylinder(r_vessel_um: float = R_VESSEL_UM, r_krogh_um: float | None = None,
