@@ -34,6 +34,7 @@ _COMMAND_MODULES = [
     "nanotwin.web.cli",
     "nanotwin.pv.cli",
     "nanotwin.qc.cli",
+    "nanotwin.tumor.cli",
 ]
 
 app = typer.Typer(

@@ -97,6 +97,7 @@ class Study(_Frozen):
     times: list[float] = Field(default_factory=lambda: [1.0, 4.0, 24.0, 48.0, 72.0, 168.0])
     therapy_activity: float | None = None  # MBq
     tumor_dose_threshold: float | None = None  # Gy
+    tumor_response: bool = False  # add TCP / time to regrowth (nanotwin.tumor.endpoints)
     organ_dose_limits: dict[str, float] = Field(default_factory=dict)  # Gy
     imaging: list[ImagingSpec] = Field(default_factory=list)
     sweep: SweepSpec | None = None

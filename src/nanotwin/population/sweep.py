@@ -89,8 +89,11 @@ def evaluate_designs(base_design: Any, variables: Mapping[str, tuple[float, floa
                      X: np.ndarray, nuclides: Sequence[str] = (), *, species: str | None = None,
                      times: Sequence[float] = (1.0, 4.0, 24.0, 48.0, 72.0, 168.0),
                      activity_MBq: float | None = None, imaging_time: float = 24.0,
-                     rtol: float = 1e-6) -> Any:
+                     rtol: float = 1e-6, tumor_response: bool = False) -> Any:
     """Simulate every design point (x every nuclide) in one batch; returns endpoints.
+
+    ``tumor_response`` adds ``TCP`` and ``time_to_regrowth_h`` per point
+    (:func:`nanotwin.tumor.endpoints.add_sweep_endpoints`; needs an activity).
 
     Returns
     -------
@@ -116,10 +119,11 @@ def evaluate_designs(base_design: Any, variables: Mapping[str, tuple[float, floa
     names = list(variables)
     nucs: list[str | None] = list(nuclides) or [None]
     t = np.array(sorted(set(times) | {24.0, float(imaging_time)}), dtype=float)
-    rows, params, labels = [], [], []
+    rows, params, labels, designs = [], [], [], []
     for nuc in nucs:
         for x in X:
             des = _load_quiet(_variant(base_d, names, x, nuc))
+            designs.append(des)
             params.append(build_parameters(des, species))
             rows.append(x)
             labels.append(des.radiolabels[0].nuclide if des.radiolabels else "")
@@ -160,6 +164,10 @@ def evaluate_designs(base_design: Any, variables: Mapping[str, tuple[float, floa
     for k in ds.data_vars:
         ds[k].attrs["units"] = units.get(k, "Gy" if k.endswith("_dose") else "")
     ds.attrs["nanotwin_kind"] = "design_sweep"
+    if tumor_response:  # hook: tumour-response endpoints of nanotwin.tumor
+        from nanotwin.tumor.endpoints import add_sweep_endpoints
+
+        ds = add_sweep_endpoints(ds, designs, species)
     return ds
 
 
@@ -237,7 +245,7 @@ def pareto_front(ds: Any, objectives: Sequence[Any],
 def _study_args(st: Any) -> dict[str, Any]:
     img = st.imaging[0].scan_time if st.imaging else 24.0
     return dict(species=st.species, times=st.times, activity_MBq=st.therapy_activity,
-                imaging_time=img, rtol=st.run.rtol)
+                imaging_time=img, rtol=st.run.rtol, tumor_response=st.tumor_response)
 
 
 def _load(study: Any) -> tuple[Any, Any]:

@@ -287,4 +287,8 @@ def run_trial(study: Any, *, out_dir: str | None = None, scheduler: str | None =
                       for k, v in summary.items()})
     out.attrs["nanotwin_kind"] = "virtual_trial"
     out.attrs["summary"] = str(summary)
+    if st.tumor_response:  # hook: tumour-response endpoints of nanotwin.tumor
+        from nanotwin.tumor.endpoints import add_trial_endpoints
+
+        out = add_trial_endpoints(out, design, species)
     return out
