@@ -478,7 +478,8 @@ def _names() -> tuple[str, ...]:
     for o in PC_ORGANS:
         n += [f"K_max_{o}", f"K_release_{o}", f"N_cap_{o}", f"k_deg_{o}"]
     n += ["CL_urine", "CL_bile", "k_on_tumor", "k_off_tumor", "k_int_tumor", "N_bind_cap",
-          "N_dose", "R_mps", "d_nm", "k_det", "f_rcp", "lambda_phys", "k_fm_out", "k_fm_bile"]
+          "phi_tumor", "N_dose", "R_mps", "d_nm", "k_det", "f_rcp", "lambda_phys", "k_fm_out",
+          "k_fm_bile"]
     n += [f"f_fm_{o}" for o in FREE_POOLS if o != "blood"]
     n += [f"k_fm_back_{o}" for o in FREE_ORGANS if o != "blood"]
     return tuple(n)
@@ -831,6 +832,7 @@ def derive_parameters(F: Mapping[str, Any], mechanisms: Any = None) -> dict[str,
     # --- tumour: exchange, the perivascular layer particles reach, its capacities
     v["PS_tumor"] = np.asarray(F["PS0_tumor"]) * M["PS_tumor_scale"]
     phi = perivascular_fraction(F["d_nm"], M["L_pen_scale"], M["q_pen"])
+    v["phi_tumor"] = phi  # share of the tumour that extravasated particles reach
     # particle-accessible interstitial fluid of the tumour (the tumour_t compartment)
     v["f_is_tumor"] = np.asarray(F["f_is_tumor"]) * phi
     # capacity: free receptors on the cells of the reachable layer (>= 1 particle)

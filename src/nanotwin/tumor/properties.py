@@ -13,7 +13,7 @@ compartmental tumour share their inputs):
   :mod:`nanotwin.pbpk.parameters`) spread over the perfused wall;
 * receptor binding ``k_on``, ``k_off`` (avidity) and internalisation ``k_int``; the binding
   capacity per mL of viable tissue, ``N_bind_cap / (phi V)`` (the PBPK counts the receptors of
-  its perivascular layer ``phi = perivascular_fraction(d)``; here every viable cell has them);
+  its perivascular layer ``phi`` = PBPK ``phi_tumor``; here every viable cell has them);
 * tumour-associated macrophage uptake ``K_max_tumor`` with capacity ``N_cap_tumor / (phi V)``
   per mL, release ``K_release_tumor`` (Chou et al. 2023 defaults) and degradation
   ``k_deg_tumor`` of soft carriers (the degraded particle and its label leave the model);
@@ -283,7 +283,7 @@ def transport_parameters(design: Any, species: str | None = None, *,
     """
     from nanotwin.design import Design, load_design
     from nanotwin.pbpk import build_parameters
-    from nanotwin.pbpk.parameters import R_TUMOR, perivascular_fraction, stokes_einstein_cm2_s
+    from nanotwin.pbpk.parameters import R_TUMOR, stokes_einstein_cm2_s
 
     if not isinstance(design, Design):
         design = load_design(design)
@@ -298,7 +298,7 @@ def transport_parameters(design: Any, species: str | None = None, *,
     sv, fp = reference_surface_density()
     V, Vt = float(g["V_tumor"]), float(g["V_t_tumor"])
     P = float(g["PS_tumor"]) / (fp * sv * Vt)  # mL/h / (cm^2) = cm/h
-    phi = perivascular_fraction(d)
+    phi = float(g["phi_tumor"])  # the PBPK's (calibrated) perivascular share
     per_pct = 100.0 / float(g["N_dose"])  # %ID per particle
     f_is = float(g["f_is_tumor"]) / phi
     b_max = float(g["N_bind_cap"]) / (phi * Vt) * per_pct if g["k_on_tumor"] > 0 else 0.0

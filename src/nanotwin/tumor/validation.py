@@ -105,7 +105,6 @@ def pbpk_consistency(examples: tuple[str, ...] = ("au_tripod_64cu_rgd.yaml", "hd
     """Whole-tumour %ID/g: well-mixed limit and default Krogh / network versus the PBPK."""
     import nanotwin
     from nanotwin.pbpk import build_parameters
-    from nanotwin.pbpk.parameters import perivascular_fraction
     from nanotwin.tumor.plasma import plasma_input
     from nanotwin.tumor.properties import transport_parameters
     from nanotwin.tumor.tissue import krogh_cylinder
@@ -117,7 +116,7 @@ def pbpk_consistency(examples: tuple[str, ...] = ("au_tripod_64cu_rgd.yaml", "hd
         d = _example(ex)
         tp = dataclasses.replace(transport_parameters(d), drug=None)
         p = build_parameters(d)
-        phi = perivascular_fraction(tp.d_nm)
+        phi = float(p.phi_tumor)  # the PBPK's (calibrated) perivascular share
         tp1 = dataclasses.replace(tp, epsilon=float(p.f_is_tumor), b_max=tp.b_max * phi,
                                   m_max=tp.m_max * phi, convection=False)
         ds = nanotwin.simulate(d, times=times)
