@@ -66,8 +66,8 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        from nanotwin.pbpk import simulate
         from nanotwin.results import export_result
+        from nanotwin.simulation import simulate  # the layer above pbpk adds --learned
 
         ds = simulate(design, species=species, learned=learned)
         times = [1.0, 4.0, 24.0, 72.0, 168.0]

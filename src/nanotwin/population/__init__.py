@@ -18,10 +18,11 @@ Examples
 from __future__ import annotations
 
 from nanotwin.population.batch import batch_simulate, edge_batch
+from nanotwin.population.endpoints import simulate_subjects
 from nanotwin.population.population import apply_factors, sample_factors, sample_population
 from nanotwin.population.study import Study, load_study
 from nanotwin.population.sweep import evaluate_designs, optimize, pareto_front, run_sweep
-from nanotwin.population.trial import run_trial, simulate_subjects
+from nanotwin.population.trial import run_trial
 
 __all__ = ["batch_simulate", "edge_batch", "sample_population", "sample_factors",
            "apply_factors", "Study", "load_study", "run_trial", "simulate_subjects",

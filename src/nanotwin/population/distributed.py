@@ -27,7 +27,7 @@ def chunk_factors(factors: Mapping[str, np.ndarray], lo: int, hi: int) -> dict[s
 
 def _chunk_task(design_json: dict, species: str | None, fac: dict, times: np.ndarray,
                 A0: float, ids: np.ndarray, rtol: float, single_thread: bool) -> Any:
-    from nanotwin.population.trial import _load_quiet, simulate_subjects
+    from nanotwin.population.endpoints import _load_quiet, simulate_subjects
 
     if single_thread:  # one numba thread per Dask worker (workers are the parallelism)
         import numba
