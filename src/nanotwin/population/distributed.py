@@ -16,13 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from nanotwin.population.population import chunk_factors
+
 __all__ = ["run_chunks", "chunk_factors"]
-
-
-def chunk_factors(factors: Mapping[str, np.ndarray], lo: int, hi: int) -> dict[str, np.ndarray]:
-    """The factors of subjects ``lo:hi`` (the subject axis is the last one)."""
-    return {k: (v if k == "organ_volume_organs" else np.asarray(v)[..., lo:hi])
-            for k, v in factors.items()}
 
 
 def _chunk_task(design_json: dict, species: str | None, fac: dict, times: np.ndarray,
