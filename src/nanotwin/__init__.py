@@ -30,7 +30,7 @@ _LAZY: dict[str, str] = {
     "Design": "nanotwin.design",
     "load_design": "nanotwin.design",
     "design_schema": "nanotwin.design",
-    "simulate": "nanotwin.pbpk",
+    "simulate": "nanotwin.simulation",
     "export_sbml": "nanotwin.pbpk",
     "fit": "nanotwin.learn",
 }

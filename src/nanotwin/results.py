@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,11 @@ def stable_hash(obj: Any) -> str:
 
 def data_versions() -> dict[str, str]:
     """Versions of the reference data sets nanotwin uses (read from the installed packages)."""
+    return dict(_data_versions())
+
+
+@lru_cache(maxsize=1)
+def _data_versions() -> tuple[tuple[str, str], ...]:  # package metadata: read once per process
     from importlib.metadata import PackageNotFoundError, version
 
     out = {}
@@ -72,7 +78,7 @@ def data_versions() -> dict[str, str]:
         except PackageNotFoundError:  # pragma: no cover - installed as a dependency
             out[label] = "not installed"
     out["physiology"] = "Brown et al. 1997 (ILSI-RSI 1994) volumes; Davies & Morris 1993 flows"
-    return out
+    return tuple(out.items())
 
 
 def make_result(

@@ -35,9 +35,29 @@ CANONICAL_UNITS: dict[str, str] = {
 }
 
 
+def _import_pint() -> Any:
+    """``import pint`` without dask: pint imports ``dask.base`` whenever dask is installed (for
+    dask-array quantities, which nanotwin does not use), about 0.1-0.2 s of every start. While
+    pint loads, ``sys.modules["dask"] = None`` makes its ``find_spec("dask")`` say "absent";
+    the entry is removed again right after. If dask is already loaded, pint sees it as usual."""
+    import sys
+
+    if "pint" in sys.modules or "dask" in sys.modules:
+        import pint
+
+        return pint
+    sys.modules["dask"] = None  # type: ignore[assignment]
+    try:
+        import pint
+    finally:
+        if sys.modules.get("dask", 0) is None:
+            del sys.modules["dask"]
+    return pint
+
+
 @lru_cache(maxsize=1)
 def _registry() -> Any:
-    import pint
+    pint = _import_pint()
 
     reg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
     # Field vocabulary that pint does not know out of the box.

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from nanotwin import simulate
 from nanotwin.errors import DesignError
 from nanotwin.learn.predictor import predict_tumor_delivery
-from nanotwin.pbpk.simulate import demo_design_mapping, simulate
+from nanotwin.pbpk.simulate import demo_design_mapping
 
 TIMES = [0.0, 24.0, 168.0]
 

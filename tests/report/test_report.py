@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 import nanotwin
 from nanotwin.cli import app
+from nanotwin.design.forms import dump_design_text
 from nanotwin.pbpk import demo_design_mapping
-from nanotwin.web.uploads import dump_design_text
 
 
 @pytest.fixture(scope="module")

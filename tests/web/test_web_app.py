@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from nanotwin.design.forms import dump_design_text, values_for_form
 from nanotwin.pbpk import demo_design_mapping
-from nanotwin.web.forms import values_for_form
-from nanotwin.web.uploads import dump_design_text
 
 # Starlette's TestClient prefers the httpx2 package and warns when it falls back to httpx
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")

@@ -173,8 +173,8 @@ def test_upload_error_then_images_with_time_slider(server: object, browser: obje
 
     # a good upload
     good = tmp_path / "good.yaml"
+    from nanotwin.design.forms import dump_design_text
     from nanotwin.pbpk import demo_design_mapping
-    from nanotwin.web.uploads import dump_design_text
 
     good.write_text(dump_design_text(demo_design_mapping()))
     page.set_input_files("#upload-file", str(good))

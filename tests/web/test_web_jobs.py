@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from nanotwin.design.forms import dump_design_text
 from nanotwin.pbpk import demo_design_mapping
 from nanotwin.web.jobs import JobManager
 from nanotwin.web.store import Store
-from nanotwin.web.uploads import dump_design_text
 
 
 def _wait(store: Store, rid: str, timeout: float = 240.0) -> dict:

@@ -168,7 +168,7 @@ def _photon_phi(phantom: str, source: str, target: str) -> tuple[np.ndarray, flo
 
 @lru_cache(maxsize=8)
 def _load(phantom: str) -> dict:
-    from nanotwin.dosimetry.phantoms import phantom_masses
+    from nanotwin.dosimetry.masses import phantom_masses
     from nanotwin.dosimetry.stylised import saf_table
 
     t = dict(saf_table(_table_name(phantom)))

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from nanotwin._paths import package_data
+from nanotwin.dosimetry.masses import PHANTOMS, _check_phantom, phantom_masses
 from nanotwin.dosimetry.svalues import MEV_TO_J, absorbed_energy_per_decay, bone_mass_fraction
 from nanotwin.errors import DesignError
 from nanotwin.physics import nuclear
@@ -38,14 +38,6 @@ __all__ = [
     "s_matrix",
     "scale_s_value",
 ]
-
-PHANTOMS = ("adult_male", "adult_female", "mouse_25g", "mouse_30g", "mouse_35g")
-
-_RADAR_NAMES = {"Brain": "brain", "Heart": "heart", "Stomach": "stomach",
-                "Small Intestine": "small_intestine", "Large Intestine": "large_intestine",
-                "Kidneys": "kidneys", "Liver": "liver", "Lungs": "lungs", "Pancreas": "pancreas",
-                "Skeleton": "skeleton", "Spleen": "spleen", "Testes": "testes",
-                "Thyroid": "thyroid", "Bladder": "urinary_bladder", "Body": "total_body"}
 
 # Densities and bone content per organ (ICRU Report 44 (1989): soft tissue 1.03, inflated lung
 # 0.26, cortical bone 1.92 g/cm3; skeleton taken as a 50/50 volume mixture of cortical bone and
@@ -65,42 +57,6 @@ def organ_material(organ: str) -> tuple[float, float]:
     (1.03, 0.0)
     """
     return _ORGAN_MATERIAL.get(organ, (1.03, 0.0))
-
-
-@lru_cache(maxsize=8)
-def _phantom_masses(phantom: str) -> tuple[tuple[str, float], ...]:
-    import pandas as pd
-
-    if phantom.startswith("mouse_"):
-        df = pd.read_csv(package_data("dosimetry", "mouse_radar_phantom_masses_25_30_35g.csv"))
-        col = phantom.split("_")[1]
-        out = {_RADAR_NAMES[o]: float(m) for o, m in zip(df["Organ"], df[col], strict=True)}
-    else:
-        df = pd.read_csv(package_data("dosimetry", "icrp89_adult_organ_masses.csv"))
-        col = f"{phantom}_g"
-        out = {o: float(m) for o, m in zip(df["organ"], df[col], strict=True)
-               if not math.isnan(m)}
-    return tuple(out.items())
-
-
-def _check_phantom(phantom: str) -> str:
-    if phantom not in PHANTOMS:
-        raise DesignError(f"phantom: unknown phantom {phantom!r}; use one of "
-                          f"{', '.join(PHANTOMS)}", "phantom")
-    return phantom
-
-
-def phantom_masses(phantom: str = "adult_male") -> dict[str, float]:
-    """Organ masses (g) of a reference phantom, with ``total_body``.
-
-    Examples
-    --------
-    >>> phantom_masses("mouse_25g")["liver"]
-    1.74
-    >>> phantom_masses("adult_female")["liver"]
-    1400.0
-    """
-    return dict(_phantom_masses(_check_phantom(phantom)))
 
 
 def _masses(phantom: str, organ_masses: Mapping[str, float] | None) -> dict[str, float]:

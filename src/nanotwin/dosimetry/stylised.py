@@ -441,7 +441,7 @@ def build_phantom(name: str) -> StylisedPhantom:
         return StylisedPhantom(name, ADULT_ORGANS, ((-20, 20), (-10, 10), (-80, 94)),
                                VOXEL_CM["adult_male"])
     if name in ("mouse_25g", "mouse_30g", "mouse_35g"):
-        from nanotwin.dosimetry.phantoms import phantom_masses
+        from nanotwin.dosimetry.masses import phantom_masses
 
         masses = phantom_masses(name)
         scale = (masses["total_body"] / 24.11) ** (1 / 3)

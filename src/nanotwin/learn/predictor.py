@@ -40,7 +40,8 @@ import numpy as np
 
 from nanotwin.errors import DesignError
 
-__all__ = ["predict_tumor_delivery", "design_features", "PLATFORM_TYPE", "CANCER_TYPES"]
+__all__ = ["predict_tumor_delivery", "add_learned_delivery", "check_learned_domain",
+           "design_features", "PLATFORM_TYPE", "CANCER_TYPES"]
 
 PLATFORM_TYPE: dict[str, str] = {
     **dict.fromkeys(["liposome", "polymeric", "micelle", "dendrimer", "lipid_nanoparticle",
@@ -250,4 +251,38 @@ def predict_tumor_delivery(design: Any) -> dict[str, Any]:
     out["interval"] = ("90 % split-conformal interval from out-of-fold log10 residuals, folds "
                        "grouped by (cancer type, tumour model, body weight)")
     out["n_train"] = trained["n_train"]
+    return out
+
+
+def check_learned_domain(design: Any, species: str | None = None) -> None:
+    """The learned predictor is trained on tumour-bearing mice only (one-line DesignError)."""
+    sp = species or design.subject.species
+    if sp != "mouse":
+        raise DesignError(f"learned: the learned tumour delivery is trained on mice only, got "
+                          f"species {sp!r}; drop learned=True or simulate a mouse", "learned")
+    if design.subject.tumor is None:
+        raise DesignError("learned: the design has no tumour; add subject.tumor or drop "
+                          "learned=True", "learned")
+
+
+def add_learned_delivery(ds: Any, design: Any, species: str | None = None) -> Any:
+    """A biodistribution Dataset with the learned tumour delivery of the design beside it.
+
+    Adds ``learned_delivery`` (%ID) over ``endpoint`` (DE24, DE168, DEmax) x ``statistic``
+    (median, lower_5, upper_95: the 90 % interval) and attrs ``learned_learner_<endpoint>`` and
+    ``learned_interval``; the mechanistic variables are unchanged. Mouse with a tumour only
+    (:func:`check_learned_domain`).
+    """
+    check_learned_domain(design, species)
+    pred = predict_tumor_delivery(design)
+    ends, stats = ("DE24", "DE168", "DEmax"), ("median", "lower", "upper")
+    out = ds.assign_coords(endpoint=list(ends), statistic=["median", "lower_5", "upper_95"])
+    out["learned_delivery"] = (("endpoint", "statistic"),
+                               np.array([[pred[e][k] for k in stats] for e in ends], float))
+    out["learned_delivery"].attrs.update(
+        units="%ID",
+        long_name="tumour delivery learned from the Nano-Tumor data (median, 90 % interval)")
+    for e in ends:
+        out.attrs[f"learned_learner_{e}"] = pred[e]["learner"]
+    out.attrs["learned_interval"] = pred["interval"]
     return out

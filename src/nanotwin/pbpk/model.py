@@ -279,7 +279,8 @@ def initial_state(p: PBPKParameters) -> np.ndarray:
 
 def solve(p: PBPKParameters, times_h: Any, rtol: float = 1e-8, atol: float = 1e-12,
           method: str = "Radau") -> np.ndarray:
-    """Reference solution with scipy's stiff solvers (Radau with the analytic Jacobian).
+    """Solution with scipy's stiff solvers (Radau with the analytic Jacobian: the reference) or
+    the compiled Rosenbrock solver of :mod:`nanotwin.solver` (``"rodas5p"``, ``"rodas4"``).
 
     Parameters
     ----------
@@ -290,7 +291,9 @@ def solve(p: PBPKParameters, times_h: Any, rtol: float = 1e-8, atol: float = 1e-
     rtol, atol
         Solver tolerances (atol in %ID).
     method
-        ``"Radau"``, ``"BDF"`` or ``"LSODA"``.
+        ``"Radau"``, ``"BDF"`` or ``"LSODA"`` (scipy), or ``"rodas5p"`` / ``"rodas4"``: the
+        edge form integrated by the numba kernel of :mod:`nanotwin.solver` (all subjects of a
+        batch at once; a few ms for one design once numba has loaded its cache).
 
     Returns
     -------
@@ -305,17 +308,21 @@ def solve(p: PBPKParameters, times_h: Any, rtol: float = 1e-8, atol: float = 1e-
     >>> Y = solve(p, [0.0, 1.0, 24.0])
     >>> bool(abs(Y[:len(PARTICLE_STATES)].sum(axis=0) - 100).max() < 1e-6)
     True
+    >>> bool(np.allclose(solve(p, [0.0, 1.0, 24.0], method="rodas5p"), Y, rtol=1e-5, atol=1e-9))
+    True
     """
-    from scipy.integrate import solve_ivp
-
     t = np.asarray(times_h, dtype=float)
     if t.ndim != 1 or t.size == 0 or np.any(~np.isfinite(t)) or np.any(t < 0) or np.any(
             np.diff(t) <= 0):
         raise DesignError("times: must be increasing, finite hours >= 0; e.g. [0, 1, 24, 168]",
                           "times")
+    if method in ("rodas5p", "rodas4"):
+        return _solve_compiled(p, t, rtol, atol, method)
     if method not in ("Radau", "BDF", "LSODA"):
-        raise DesignError(f"method: {method!r} is not a stiff solver; use Radau, BDF or LSODA",
-                          "method")
+        raise DesignError(f"method: {method!r} is not a stiff solver; use Radau, BDF, LSODA, "
+                          "rodas5p or rodas4", "method")
+    from scipy.integrate import solve_ivp
+
     n = p.batch_size
     if n is not None:
         out = [solve(p.from_vector(p.as_vector()[:, i]), t, rtol, atol, method)
@@ -331,3 +338,36 @@ def solve(p: PBPKParameters, times_h: Any, rtol: float = 1e-8, atol: float = 1e-
     if not sol.success:  # pragma: no cover - stiff solvers with the analytic Jacobian
         raise DesignError(f"solver: {sol.message}; try method='BDF' or looser rtol", "solver")
     return sol.y
+
+
+def _solve_compiled(p: PBPKParameters, t: np.ndarray, rtol: float, atol: float,
+                    method: str) -> np.ndarray:
+    """:func:`solve` by the compiled Rosenbrock kernel on the edge form (every state kept)."""
+    from nanotwin.solver import integrate, structure
+
+    c = compiled(p)
+    n_b = p.batch_size
+    y0 = initial_state(p)
+    if n_b is not None and y0.ndim == 2:
+        if not np.allclose(y0, y0[:, :1]):
+            raise DesignError("solve: subjects differ in their initial state (route or "
+                              "radiochemical purity); solve them separately", "solve")
+        y0 = y0[:, 0]
+    B = 1 if n_b is None else n_b
+
+    def rows(a: Any, m: int) -> np.ndarray:  # (m,) or (m, B) -> (B, m)
+        a = np.asarray(a, dtype=float).reshape(m, -1)
+        return np.ascontiguousarray(np.broadcast_to(a, (m, B)).T)
+
+    satpos = np.full(c.src.size, -1, dtype=np.int64)
+    satpos[np.asarray(c.sat_edge, dtype=np.int64)] = np.arange(c.sat_edge.size)
+    st = structure(c.n, c.src, c.dst, satpos, c.sat_state, c.g_rows, c.g_cols)
+    t_end = float(t[-1])
+    if t_end == 0.0:
+        Y = np.repeat(y0[:, None], t.size, axis=1)
+        return Y if n_b is None else np.repeat(Y[..., None], B, axis=-1)
+    r = integrate(st, rows(c.k, c.src.size), rows(c.sat_scale, c.sat_edge.size),
+                  rows(c.g_coef, c.g_rows.size), np.broadcast_to(c.k_det, (B,)), y0, t,
+                  rtol=rtol, atol=atol, method=method, keep=True, integrals=False)
+    Y = r["out"].transpose(2, 1, 0)  # (B, n_t, n) -> (n, n_t, B)
+    return np.ascontiguousarray(Y[:, :, 0]) if n_b is None else np.ascontiguousarray(Y)

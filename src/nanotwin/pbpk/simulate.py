@@ -57,7 +57,7 @@ RHO_BLOOD = 1.06
 
 def simulate(design: Any, species: str | None = None, times: Any = None, *,
              overrides: Mapping[str, Any] | None = None, rtol: float = 1e-8,
-             atol: float = 1e-12, learned: bool = False, mechanisms: Any = None) -> Any:
+             atol: float = 1e-12, mechanisms: Any = None) -> Any:
     """Simulate the biodistribution of a design.
 
     Parameters
@@ -75,11 +75,6 @@ def simulate(design: Any, species: str | None = None, times: Any = None, *,
         uncalibrated literature values) or a mapping (:mod:`nanotwin.pbpk.mechanisms`).
     rtol, atol
         Solver tolerances.
-    learned
-        Also add the data-driven tumour delivery of :func:`nanotwin.learn.predict_tumor_delivery`
-        (mouse with a tumour only; ``DesignError`` otherwise): variable ``learned_delivery``
-        (%ID) over ``endpoint`` (DE24, DE168, DEmax) x ``statistic`` (median, lower_5,
-        upper_95: the 90 % interval), and attrs ``learned_learner_<endpoint>``.
 
     Returns
     -------
@@ -107,13 +102,12 @@ def simulate(design: Any, species: str | None = None, times: Any = None, *,
     from nanotwin.results import make_result
 
     design = _load(design)
-    if learned:
-        _check_learned(design, species)
     p = build_parameters(design, species, overrides, mechanisms=mechanisms)
     t = default_times() if times is None else np.asarray(times, dtype=float)
     if t.ndim != 1 or t.size == 0:
         raise DesignError("times: give a 1-D list of hours, e.g. [0, 1, 24]", "times")
-    Y = solve(p, t, rtol=rtol, atol=atol)
+    # the compiled Rosenbrock kernel (nanotwin.solver); agrees with Radau, see docs/performance.md
+    Y = solve(p, t, rtol=rtol, atol=atol, method="rodas5p")
     nP = len(PARTICLE_STATES)
     pct = _aggregate(Y[:nP], PARTICLE_STATES)
     mass = organ_masses_g(p)
@@ -179,19 +173,6 @@ def simulate(design: Any, species: str | None = None, times: Any = None, *,
         data["drug_encapsulated_pct"] = (dims, enc, "%", "encapsulated drug, % of administered")
         data["drug_free_pct"] = (dims, free, "%", "released (free) drug, % of administered")
         attrs["drug"] = design.payloads[0].drug
-    if learned:
-        from nanotwin.learn.predictor import predict_tumor_delivery
-
-        pred = predict_tumor_delivery(design)
-        ends, stats = ("DE24", "DE168", "DEmax"), ("median", "lower", "upper")
-        coords["endpoint"] = list(ends)
-        coords["statistic"] = ["median", "lower_5", "upper_95"]
-        data["learned_delivery"] = (
-            ("endpoint", "statistic"), [[pred[e][k] for k in stats] for e in ends], "%ID",
-            "tumour delivery learned from the Nano-Tumor data (median, 90 % interval)")
-        for e in ends:
-            attrs[f"learned_learner_{e}"] = pred[e]["learner"]
-        attrs["learned_interval"] = pred["interval"]
     return make_result(data, coords=coords, kind="biodistribution", design=design,
                        parameters=dict(p.values), attrs=attrs)
 
@@ -218,17 +199,6 @@ def organ_masses_g(p: Any) -> np.ndarray:
         elif o in TISSUES and p.values[f"V_{o}"] > 0:
             mass[i] = p.values[f"V_{o}"]  # mL ~ g (density 1)
     return mass
-
-
-def _check_learned(design: Any, species: str | None) -> None:
-    """The learned predictor is trained on tumour-bearing mice only (one-line DesignError)."""
-    sp = species or design.subject.species
-    if sp != "mouse":
-        raise DesignError(f"learned: the learned tumour delivery is trained on mice only, got "
-                          f"species {sp!r}; drop learned=True or simulate a mouse", "learned")
-    if design.subject.tumor is None:
-        raise DesignError("learned: the design has no tumour; add subject.tumor or drop "
-                          "learned=True", "learned")
 
 
 def mass_balance(ds: Any) -> dict[str, float]:

@@ -63,16 +63,87 @@ _FORMS = "names as in 'Lu-177' or '177Lu'"
 
 
 # --------------------------------------------------------------------------------------- names
+#: radioactivedecay's default data set (``rd.DEFAULTDATA.dataset_name``; a test checks it).
+_RD_DATASET = "icrp107_ame2020_nubase2020"
+_METASTABLE = "mnpqrx"  # NUBASE2020 isomer letters, first to sixth (as radioactivedecay)
+
+
+class _DecayTable:
+    """radioactivedecay's ICRP-107 decay table, read from the package's own data file.
+
+    The file ``<radioactivedecay>/icrp107_ame2020_nubase2020/decay_data.npz`` holds every
+    nuclide's half-life, progeny, branching fractions and decay modes (ICRP-107). Reading it
+    directly takes milliseconds; ``import radioactivedecay`` also loads matplotlib, sympy, pandas
+    and networkx (about 1 s), so names, half-lives and chains are looked up here and
+    radioactivedecay itself is imported only to solve decay chains (:func:`activities`,
+    :func:`cumulated_decays`).
+    """
+
+    def __init__(self) -> None:
+        from importlib.util import find_spec
+        from pathlib import Path
+
+        from nanotwin.errors import DataError
+
+        spec = find_spec("radioactivedecay")  # locates the package without importing it
+        if spec is None or not spec.submodule_search_locations:  # pragma: no cover
+            raise DataError("radioactivedecay is not installed; pip install radioactivedecay")
+        path = Path(list(spec.submodule_search_locations)[0]) / _RD_DATASET / "decay_data.npz"
+        # object arrays (lists of progeny per nuclide) need pickle: the file is the installed
+        # package's own data, as radioactivedecay loads it
+        with np.load(path, allow_pickle=True) as d:
+            names = [str(n) for n in d["nuclides"]]
+            hl = d["hldata"]
+            self.year_days = float(d["year_conv"])
+            self.progeny = [tuple(str(x) for x in row) for row in d["progeny"]]
+            self.bfs = [tuple(float(x) for x in row) for row in d["bfs"]]
+            self.modes = [tuple(str(x) for x in row) for row in d["modes"]]
+        unit_s = {"ps": 1e-12, "ns": 1e-9, "μs": 1e-6, "us": 1e-6, "ms": 1e-3, "s": 1.0,
+                  "m": 60.0, "h": 3600.0, "d": 86400.0, "y": 86400.0 * self.year_days}
+        self.names = tuple(names)
+        self.index = {n: i for i, n in enumerate(names)}
+        self.half_life_s = tuple(float(v) * unit_s[str(u)] for v, u, _ in hl)
+        self.elements = frozenset(n.split("-")[0] for n in names)
+
+
 @lru_cache(maxsize=1)
-def _rd_data() -> Any:
-    import radioactivedecay as rd
-
-    return rd.DEFAULTDATA
+def _table() -> _DecayTable:
+    return _DecayTable()
 
 
-@lru_cache(maxsize=1)
+def _parse_name(text: str) -> str | None:
+    """``"177Lu"``, ``"Lu177"``, ``"lu-177"``, ``"99mTc"`` -> ``"Lu-177"`` / ``"Tc-99m"``, or None.
+
+    The spellings radioactivedecay accepts: an element symbol and a mass number in either order,
+    at most one hyphen, an optional isomer letter (m, n, p, q, r, x) after the mass number or
+    before the symbol; the symbol is capitalised, the isomer letter lower-cased.
+    """
+    s = "".join(text.split()).replace("-", "", 1)
+    if not s.isalnum() or not s.isascii():
+        return None
+    mass = "".join(ch for ch in s if ch.isdigit())
+    if not mass or int(mass) > 300:
+        return None
+    parts = s.split(mass)
+    if len(parts) != 2:
+        return None
+    head, tail = parts
+    if head:  # symbol first: "Lu177", "Tc99m"
+        symbol, iso = head, tail
+    elif len(tail) > 2 or (len(tail) == 2 and tail[0] in _METASTABLE and
+                           tail[1:] in _table().elements):  # "99mTc", "113mIn"
+        iso, symbol = tail[0], tail[1:]
+    else:  # "177Lu", "131I"
+        iso, symbol = "", tail
+    iso = iso.lower()
+    if len(iso) > 1 or (iso and iso not in _METASTABLE):
+        return None
+    name = f"{symbol.capitalize()}-{mass}{iso}"
+    return name if name in _table().index else None
+
+
 def _known_names() -> tuple[str, ...]:
-    return tuple(str(n) for n in _rd_data().nuclides)
+    return _table().names
 
 
 @lru_cache(maxsize=4096)
@@ -100,23 +171,15 @@ def canonical_nuclide(name: str) -> str:
     >>> canonical_nuclide("177Lu"), canonical_nuclide("tc99m"), canonical_nuclide("LU-177")
     ('Lu-177', 'Tc-99m', 'Lu-177')
     """
-    import radioactivedecay as rd
-
     if not isinstance(name, str) or not name.strip():
         raise DesignError(f"nuclide {name!r}: not a nuclide name; give e.g. 'Lu-177' or '177Lu'",
                           "nuclide")
     text = name.strip().replace(" ", "")
-    data = _rd_data()
-    candidates = [text]
-    # Try a few spellings: radioactivedecay expects element capitalised ("Lu177", "177Lu")
     low = text.lower()
-    candidates += [low.capitalize(), low]
-    for cand in candidates:
-        try:
-            out = str(rd.utils.parse_nuclide(cand, data.nuclides, data.dataset_name))
-        except Exception:  # noqa: BLE001 - radioactivedecay raises ValueError/TypeError
-            continue
-        return out
+    for cand in (text, low.capitalize(), low):
+        out = _parse_name(cand)
+        if out is not None:
+            return out
     import difflib
 
     names = _known_names()
@@ -140,7 +203,8 @@ def element(nuclide: str) -> str:
 
 @lru_cache(maxsize=2048)
 def _half_life_s(nuclide: str) -> float:
-    return float(_rd_data().half_life(canonical_nuclide(nuclide), "s"))
+    tab = _table()
+    return tab.half_life_s[tab.index[canonical_nuclide(nuclide)]]
 
 
 def half_life(nuclide: str, unit: str = "h") -> float:
@@ -158,8 +222,8 @@ def half_life(nuclide: str, unit: str = "h") -> float:
     if unit not in factors:
         raise DesignError(f"unit: unknown time unit {unit!r}; use one of {', '.join(factors)}",
                           "unit")
-    if unit == "y":  # use radioactivedecay's own year convention
-        return float(_rd_data().half_life(canonical_nuclide(nuclide), "y"))
+    if unit == "y":  # radioactivedecay's own year convention (days per year of the data set)
+        return _half_life_s(nuclide) / (86400.0 * _table().year_days)
     return _half_life_s(nuclide) / factors[unit]
 
 
@@ -170,8 +234,7 @@ def _is_stable(nuclide: str) -> bool:
 @lru_cache(maxsize=1024)
 def _chain_edges(nuclide: str) -> tuple[tuple[str, str, float], ...]:
     """All (parent, daughter, branching fraction) edges of the chain below ``nuclide``."""
-    import radioactivedecay as rd
-
+    tab = _table()
     edges: list[tuple[str, str, float]] = []
     seen: set[str] = set()
     stack = [canonical_nuclide(nuclide)]
@@ -182,10 +245,9 @@ def _chain_edges(nuclide: str) -> tuple[tuple[str, str, float], ...]:
         seen.add(n)
         if _is_stable(n):
             continue
-        nuc = rd.Nuclide(n)
-        for d, bf in zip(nuc.progeny(), nuc.branching_fractions(), strict=True):
-            d = str(d)
-            edges.append((n, d, float(bf)))
+        i = tab.index[n]
+        for d, bf in zip(tab.progeny[i], tab.bfs[i], strict=True):
+            edges.append((n, d, bf))
             stack.append(d)
     return tuple(edges)
 
@@ -549,11 +611,10 @@ def decay_modes(nuclide: str) -> dict[str, float]:
     >>> decay_modes("Cu-64")
     {'EC/beta+': 0.61, 'beta-': 0.39}
     """
-    import radioactivedecay as rd
-
-    nuc = rd.Nuclide(canonical_nuclide(nuclide))
+    tab = _table()
+    i = tab.index[canonical_nuclide(nuclide)]
     out: dict[str, float] = {}
-    for mode, bf in zip(nuc.decay_modes(), nuc.branching_fractions(), strict=True):
+    for mode, bf in zip(tab.modes[i], tab.bfs[i], strict=True):
         key = _MODE_NAMES.get(str(mode), str(mode))
         out[key] = out.get(key, 0.0) + float(bf)
     return out
@@ -570,5 +631,5 @@ def data_release() -> str:
     from importlib.metadata import version
 
     return (f"ICRP-107 (ICRP Publication 107, Eckerman & Endo 2008): decay data via "
-            f"radioactivedecay {version('radioactivedecay')} ({_rd_data().dataset_name}); "
+            f"radioactivedecay {version('radioactivedecay')} ({_RD_DATASET}); "
             f"emissions and beta spectra via icrp107-database {version('icrp107-database')}")

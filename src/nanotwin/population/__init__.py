@@ -1,7 +1,9 @@
 """Virtual populations, virtual trials and design optimisation on a batched PBPK solver.
 
 * :func:`batch_simulate` - thousands of subjects/designs of the nanotwin PBPK model in one call
-  (numba RODAS4, parallel over subjects, SIMD over lanes), keeping only outputs and summaries.
+  (numba Rosenbrock of :mod:`nanotwin.solver`, parallel over subjects, SIMD over lanes), keeping
+  only outputs and summaries; :func:`simulate_population` draws and runs a population
+  sub-batch by sub-batch (1e6 subjects in flat memory).
 * :func:`sample_population` - inter-individual variability (body weight, organ volumes, MPS
   capacity, tumour size, EPR permeability and perfusion), reproducible with a seed.
 * :func:`run_trial` - doses, success fraction and PET-surrogate dose prediction of a study.
@@ -17,12 +19,13 @@ Examples
 
 from __future__ import annotations
 
-from nanotwin.population.batch import batch_simulate, edge_batch
+from nanotwin.population.batch import batch_simulate, edge_batch, simulate_population
+from nanotwin.population.endpoints import simulate_subjects
 from nanotwin.population.population import apply_factors, sample_factors, sample_population
 from nanotwin.population.study import Study, load_study
 from nanotwin.population.sweep import evaluate_designs, optimize, pareto_front, run_sweep
-from nanotwin.population.trial import run_trial, simulate_subjects
+from nanotwin.population.trial import run_trial
 
-__all__ = ["batch_simulate", "edge_batch", "sample_population", "sample_factors",
-           "apply_factors", "Study", "load_study", "run_trial", "simulate_subjects",
-           "run_sweep", "optimize", "evaluate_designs", "pareto_front"]
+__all__ = ["batch_simulate", "simulate_population", "edge_batch", "sample_population",
+           "sample_factors", "apply_factors", "Study", "load_study", "run_trial",
+           "simulate_subjects", "run_sweep", "optimize", "evaluate_designs", "pareto_front"]

@@ -3,23 +3,31 @@
 The PBPK model (:mod:`nanotwin.pbpk.model`) is an edge list: ``flux_e = k_e y[src_e]``, times
 ``1 - y[sat_e] scale_e`` on the capacity-limited edges, ``dy/dt = S flux`` plus label gains
 ``g y[col] exp(-k_det t)``. This module reads that compiled form for a batch of parameter sets
-and integrates all subjects at once with the numba RODAS4 kernel
-(:func:`nanotwin.population._kernels.rodas_edges`, parallel over subjects). It keeps only organ
-totals at the requested times and per-subject summaries, so that 1e5 subjects fit in memory.
+and integrates all subjects at once with the batched Rosenbrock solver of
+:mod:`nanotwin.solver` (numba, parallel over blocks of subjects, SIMD over lanes; the symbolic
+structure is cached per model structure). Subjects run in sub-batches of
+:data:`SUB_BATCH`, and only organ totals at the requested times and per-subject summaries are
+kept, so memory grows only with the kept results: :func:`simulate_population` draws a
+population from its variability factors sub-batch by sub-batch (1e6 subjects in a few hundred
+MB plus the results).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from nanotwin.errors import DesignError
 
-__all__ = ["EdgeBatch", "edge_batch", "batch_simulate", "edge_rhs", "initial_step",
-           "OUTPUT_ORGANS"]
+__all__ = ["EdgeBatch", "edge_batch", "batch_simulate", "simulate_population", "edge_rhs",
+           "initial_step", "OUTPUT_ORGANS", "SUB_BATCH"]
+
+#: Subjects per sub-batch (edge arrays, kernel outputs): about 30 MB of working memory.
+SUB_BATCH = 16384
 
 
 def _organs() -> tuple[str, ...]:
@@ -126,42 +134,15 @@ def edge_batch(params: Any) -> EdgeBatch:
         organ_mass_g=mass, y0=np.asarray(y0, float), n_states=len(STATE_NAMES))
 
 
-def _structure(eb: EdgeBatch) -> dict[str, Any]:
-    from nanotwin.population._kernels import symbolic_lu
+def _structure(eb: EdgeBatch) -> Any:
+    """The solver's (cached) symbolic structure of the batch's edge form."""
+    from nanotwin.solver import structure
 
-    n = eb.n_states
-    P = np.eye(n, dtype=bool)
-    P[eb.src, eb.src] = True
-    P[eb.dst, eb.src] = True
-    sat_edges = np.flatnonzero(eb.satpos >= 0)
-    ss = eb.sat_state[eb.satpos[sat_edges]]
-    P[eb.src[sat_edges], ss] = True
-    P[eb.dst[sat_edges], ss] = True
-    P[eb.g_rows, eb.g_cols] = True
-    perm, rp, ri, cp, ci = symbolic_lu(P)
-    iperm = np.empty(n, dtype=np.int64)
-    iperm[perm] = np.arange(n)
-    # slots of the filled pattern, in the permuted space
-    F = P[np.ix_(perm, perm)].copy()
-    for k in range(n):
-        F[ri[rp[k]:rp[k + 1]][:, None], ci[cp[k]:cp[k + 1]][None, :]] = True
-    Sp = np.full((n, n), -1, dtype=np.int64)
-    nz = np.argwhere(F)
-    Sp[nz[:, 0], nz[:, 1]] = np.arange(nz.shape[0])
-
-    def slot(i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        return Sp[iperm[i], iperm[j]]
-
-    sat_src = np.zeros(eb.sat_state.size, dtype=np.int64)
-    sat_dst = np.zeros(eb.sat_state.size, dtype=np.int64)
-    sat_src[eb.satpos[sat_edges]] = slot(eb.src[sat_edges], ss)
-    sat_dst[eb.satpos[sat_edges]] = slot(eb.dst[sat_edges], ss)
-    return dict(perm=perm, iperm=iperm, rows_ptr=rp, rows_idx=ri, cols_ptr=cp, cols_idx=ci, Sp=Sp,
-                js_ss=slot(eb.src, eb.src), js_ds=slot(eb.dst, eb.src), ss_src=sat_src,
-                ss_dst=sat_dst, gs=slot(eb.g_rows, eb.g_cols),
-                diag=slot(np.arange(n), np.arange(n)), nslots=int(nz.shape[0]))
+    return structure(eb.n_states, eb.src, eb.dst, eb.satpos, eb.sat_state, eb.g_rows,
+                     eb.g_cols)
 
 
+@lru_cache(maxsize=8)
 def _output_matrix(n_states: int) -> tuple[np.ndarray, ...]:
     """CSR rows: particle %ID per organ, then label %IA per organ (decay-corrected)."""
     from nanotwin.pbpk.model import LABEL_STATES, PARTICLE_STATES, organ_of_state
@@ -208,11 +189,8 @@ def edge_rhs(eb: EdgeBatch, t: Any, Y: np.ndarray) -> np.ndarray:
 
 
 def initial_step(eb: EdgeBatch, rtol: float, atol: float, t_end: float, order: int) -> np.ndarray:
-    """Starting step size per subject (h), Hairer, Norsett & Wanner, Solving ODEs I, Sec. II.4.
-
-    ``h0 = 0.01 |y0| / |f0|`` (weighted RMS norms), an explicit Euler trial step to estimate
-    the second derivative ``d2``, then ``h1 = (0.01 / max(|f0|, d2))^(1/(order+1))`` and
-    ``min(100 h0, h1)``, capped at ``t_end``.
+    """Starting step size per subject (h), as the solver takes it (Hairer, Norsett & Wanner,
+    Solving ODEs I, Sec. II.4; :func:`nanotwin.solver.starting_steps`).
 
     Examples
     --------
@@ -222,33 +200,126 @@ def initial_step(eb: EdgeBatch, rtol: float, atol: float, t_end: float, order: i
     >>> h.shape, bool(0 < h[0] < 1e-2)
     ((2,), True)
     """
-    Y0 = np.tile(eb.y0, (eb.size, 1))
-    sk = atol + rtol * np.abs(Y0)
-    f0 = edge_rhs(eb, 0.0, Y0)
-    d0 = np.sqrt(np.mean((Y0 / sk) ** 2, axis=1))
-    d1 = np.sqrt(np.mean((f0 / sk) ** 2, axis=1))
-    ok = (d0 >= 1e-5) & (d1 >= 1e-5)
-    h0 = np.where(ok, 0.01 * d0 / np.where(ok, d1, 1.0), 1e-6)
-    f1 = edge_rhs(eb, h0, Y0 + h0[:, None] * f0)
-    d2 = np.sqrt(np.mean(((f1 - f0) / sk) ** 2, axis=1)) / h0
-    dm = np.maximum(d1, d2)
-    big = dm > 1e-15
-    h1 = np.where(big, (0.01 / np.where(big, dm, 1.0)) ** (1.0 / (order + 1)),
-                  np.maximum(1e-6, h0 * 1e-3))
-    return np.minimum(np.minimum(100.0 * h0, h1), t_end)
+    from nanotwin.solver import starting_steps
+
+    return starting_steps(_structure(eb), eb.k, eb.sat_scale, eb.g_coef, eb.k_det, eb.y0, t_end,
+                          rtol, atol, order)
+
+
+def _check(outputs: Sequence[str], method: str, times: Any) -> np.ndarray:
+    if method not in ("rodas5p", "rodas4"):
+        raise DesignError(f"method: unknown {method!r}; use 'rodas5p' or 'rodas4'")
+    bad = set(outputs) - {"pct_id", "activity_pct"}
+    if bad:
+        raise DesignError(f"outputs: unknown {sorted(bad)}; use 'pct_id' and/or 'activity_pct'")
+    t = np.asarray(times, dtype=float)
+    if t.ndim != 1 or t.size == 0 or np.any(np.diff(t) <= 0) or t[0] < 0 or t[-1] <= 0:
+        raise DesignError("times: must be increasing hours >= 0 ending after 0; e.g. [1, 24]")
+    return t
+
+
+def _slice(params: Any, lo: int, hi: int) -> Any:
+    """Subjects ``lo:hi`` of a parameter batch."""
+    from types import MappingProxyType
+
+    vals = {k: (v[lo:hi] if np.ndim(v) == 1 else v) for k, v in params.values.items()}
+    return type(params)(MappingProxyType(vals), params.meta)
+
+
+class _Results:
+    """The kept results of all subjects, filled sub-batch by sub-batch.
+
+    The kernel writes the time courses straight into ``tc`` (subject, time, output), a
+    time-major array; the Dataset shows them as (subject, organ, time) views, without a copy.
+    """
+
+    def __init__(self, B: int, nt: int, outputs: Sequence[str], keep: bool) -> None:
+        no = len(OUTPUT_ORGANS)
+        self.B, self.outputs, self.keep = B, tuple(outputs), keep
+        self.arr = {"auc_pct_id": np.empty((B, no)), "tia_pct_h": np.empty((B, no)),
+                    "organ_mass_g": np.empty((B, no)),
+                    "n_steps": np.empty(B, dtype=np.int64),
+                    "n_rejected": np.empty(B, dtype=np.int64)}
+        # particle rows, and the label rows too when the activity is wanted
+        self.m = (2 * no if "activity_pct" in self.outputs else no) if keep else 0
+        if keep:
+            self.tc = np.empty((B, nt, self.m))
+            self.arr["cmax_pct_id"] = np.empty((B, no))
+            if "activity_pct" in self.outputs:
+                self.arr["activity_pct"] = np.empty((B, nt, no))
+
+    def run(self, lo: int, eb: EdgeBatch, t: np.ndarray, rtol: float, atol: float,
+            method: str) -> None:
+        from nanotwin.solver import integrate
+
+        no = len(OUTPUT_ORGANS)
+        hi = lo + eb.size
+        # TIA rates: particle outputs carry label that detaches (k_det) and decays (lambda)
+        rates = np.stack([eb.lambda_phys + eb.k_det, eb.lambda_phys], axis=1)
+        rate_id = np.asarray([0] * no + [1] * no, dtype=np.int64)
+        r = integrate(_structure(eb), eb.k, eb.sat_scale, eb.g_coef, eb.k_det, eb.y0, t,
+                      outputs=_output_matrix(eb.n_states), rates=rates, rate_id=rate_id,
+                      rtol=rtol, atol=atol, method=method, keep=self.m or False,
+                      out=self.tc[lo:hi] if self.keep else None)
+        body = np.ones(no)
+        body[[OUTPUT_ORGANS.index(o) for o in ("urine", "feces", "degraded")]] = 0.0
+        a = self.arr
+        a["auc_pct_id"][lo:hi] = r["auc"][:, :no]
+        a["tia_pct_h"][lo:hi] = eb.f_rcp[:, None] * body * r["tia"][:, :no] + r["tia"][:, no:]
+        a["organ_mass_g"][lo:hi] = eb.organ_mass_g
+        a["n_steps"][lo:hi] = r["n_steps"]
+        a["n_rejected"][lo:hi] = r["n_rejected"]
+        if self.keep:
+            P = self.tc[lo:hi, :, :no]
+            a["cmax_pct_id"][lo:hi] = P.max(axis=1)
+            if "activity_pct" in self.outputs:
+                intact = np.exp(-eb.k_det[:, None] * t[None, :])
+                a["activity_pct"][lo:hi] = (eb.f_rcp[:, None, None] * intact[:, :, None] * P *
+                                            body + self.tc[lo:hi, :, no:])
+
+    def dataset(self, t: np.ndarray, method: str, rtol: float, atol: float) -> Any:
+        from nanotwin.results import make_result
+
+        no = len(OUTPUT_ORGANS)
+        a = self.arr
+        so = ("subject", "organ")
+        dv: dict[str, tuple] = {
+            "auc_pct_id": (so, a["auc_pct_id"], "%ID h", "AUC of particle %ID"),
+            "tia_pct_h": (so, a["tia_pct_h"], "%IA h",
+                          "time-integrated activity (decays / injected activity x 100)"),
+            "organ_mass_g": (so, a["organ_mass_g"], "g", "organ mass"),
+            "n_steps": (("subject",), a["n_steps"], "1", "accepted solver steps"),
+            "n_rejected": (("subject",), a["n_rejected"], "1", "rejected solver steps"),
+        }
+        if self.keep:
+            dv["cmax_pct_id"] = (so, a["cmax_pct_id"], "%ID",
+                                 "maximum particle %ID at the output times")
+            if "pct_id" in self.outputs:
+                dv["pct_id"] = ((*so, "time"), self.tc[:, :, :no].transpose(0, 2, 1), "%ID",
+                                "particles, % injected")
+            if "activity_pct" in self.outputs:
+                dv["activity_pct"] = ((*so, "time"), a["activity_pct"].transpose(0, 2, 1),
+                                      "%IA", "activity, % of injected, decay-corrected")
+        return make_result(dv, coords={"subject": np.arange(self.B),
+                                       "organ": list(OUTPUT_ORGANS),
+                                       "time": ("time", t, "h")},
+                           kind="population_batch",
+                           attrs={"solver": f"{method.upper()} batched (numba)", "rtol": rtol,
+                                  "atol": atol})
 
 
 def batch_simulate(params: Any, times: Sequence[float] | np.ndarray, *,
                    outputs: Sequence[str] = ("pct_id", "activity_pct"),
                    keep_time_courses: bool = True, rtol: float = 1e-6,
                    atol: float = 1e-9, method: str = "rodas5p") -> Any:
-    """Simulate a batch of PBPK parameter sets at once (numba RODAS4, parallel over subjects).
+    """Simulate a batch of PBPK parameter sets at once (numba Rosenbrock, parallel over subjects).
 
     Parameters
     ----------
     params
         :class:`nanotwin.pbpk.PBPKParameters` with arrays of shape ``(n,)`` (see
-        :func:`nanotwin.pbpk.stack_parameters` or :func:`nanotwin.population.sample_population`).
+        :func:`nanotwin.pbpk.stack_parameters` or :func:`nanotwin.population.sample_population`),
+        or an :class:`EdgeBatch`.
     times
         Output times in h (increasing, > 0); the integration runs from 0 to the last one.
     outputs
@@ -260,7 +331,7 @@ def batch_simulate(params: Any, times: Sequence[float] | np.ndarray, *,
         Local error tolerances (atol in %ID).
     method
         ``"rodas5p"`` (Steinebach 2023, order 5, default) or ``"rodas4"`` (Hairer & Wanner
-        1996, order 4); see :func:`nanotwin.population._kernels.tableau`.
+        1996, order 4); see :func:`nanotwin.solver._kernels.tableau`.
 
     Returns
     -------
@@ -278,81 +349,51 @@ def batch_simulate(params: Any, times: Sequence[float] | np.ndarray, *,
     >>> ds["pct_id"].sizes["subject"], round(float(ds["pct_id"].sum("organ")[0, -1]), 6)
     (2, 100.0)
     """
-    from nanotwin.population import _kernels as kern
-    from nanotwin.results import make_result
+    t = _check(outputs, method, times)
+    if isinstance(params, EdgeBatch):
+        res = _Results(params.size, t.size, outputs, keep_time_courses)
+        res.run(0, params, t, rtol, atol, method)
+        return res.dataset(t, method, rtol, atol)
+    B = params.batch_size or 1
+    res = _Results(B, t.size, outputs, keep_time_courses)
+    for lo in range(0, B, SUB_BATCH):
+        part = params if B <= SUB_BATCH else _slice(params, lo, min(B, lo + SUB_BATCH))
+        res.run(lo, edge_batch(part), t, rtol, atol, method)
+    return res.dataset(t, method, rtol, atol)
 
-    if method not in ("rodas5p", "rodas4"):
-        raise DesignError(f"method: unknown {method!r}; use 'rodas5p' or 'rodas4'")
-    bad = set(outputs) - {"pct_id", "activity_pct"}
-    if bad:
-        raise DesignError(f"outputs: unknown {sorted(bad)}; use 'pct_id' and/or 'activity_pct'")
-    t = np.asarray(times, dtype=float)
-    if t.ndim != 1 or t.size == 0 or np.any(np.diff(t) <= 0) or t[0] < 0 or t[-1] <= 0:
-        raise DesignError("times: must be increasing hours >= 0 ending after 0; e.g. [1, 24]")
-    eb = params if isinstance(params, EdgeBatch) else edge_batch(params)
-    st = _structure(eb)
-    ptr, ind, val = _output_matrix(eb.n_states)
-    no = len(OUTPUT_ORGANS)
-    B = eb.size
-    # TIA rates: particle outputs carry label that detaches (k_det) and decays (lambda)
-    rates = np.stack([eb.lambda_phys + eb.k_det, eb.lambda_phys], axis=1)
-    rate_id = np.asarray([0] * no + [1] * no, dtype=np.int64)
-    out = np.zeros((B, 2 * no, t.size) if keep_time_courses else (1, 1, 1))
-    auc = np.zeros((B, 2 * no))
-    tia = np.zeros((B, 2 * no))
-    n_steps = np.zeros(B, dtype=np.int64)
-    n_rej = np.zeros(B, dtype=np.int64)
-    ok = np.zeros(B, dtype=np.bool_)
-    # Blocks of subjects handed out dynamically to the threads (chunk size 1), so that a core
-    # busy with other work does not hold up the batch; 2 x lanes subjects per block.
-    import numba
 
-    L = int(min(kern.LANES, B))
-    block = int(max(L, min(2 * L, -(-B // (2 * numba.get_num_threads())))))
-    gam, A, C, cc, dd, H, n_full, q = kern.tableau(method)
-    h0 = initial_step(eb, float(rtol), float(atol), float(t[-1]), 4 if method == "rodas4" else 5)
-    old_chunk = numba.set_parallel_chunksize(1)
-    c = np.ascontiguousarray
-    ip = st["iperm"]  # the kernel works on states relabelled in the elimination order
-    try:
-        kern.rodas_edges(c(eb.k), ip[eb.src], ip[eb.dst], eb.satpos, ip[eb.sat_state],
-                         c(eb.sat_scale), ip[eb.g_rows], ip[eb.g_cols], c(eb.g_coef), c(eb.k_det),
-                         c(eb.y0[st["perm"]]), float(t[-1]), t, ptr, c(ip[ind]), val, rate_id,
-                         c(rates), float(rtol), float(atol), st["rows_ptr"], st["rows_idx"],
-                         st["cols_ptr"], st["cols_idx"], st["Sp"], st["js_ss"], st["js_ds"],
-                         st["ss_src"], st["ss_dst"], st["gs"], st["diag"], st["nslots"],
-                         bool(keep_time_courses), block, L, gam, A, C, cc, dd, H, n_full, q,
-                         h0, out, auc, tia, n_steps, n_rej, ok)
-    finally:
-        numba.set_parallel_chunksize(old_chunk)
-    if not ok.all():
-        raise DesignError(f"solver: {int((~ok).sum())} subjects did not finish; check their "
-                          "parameters (negative or extreme rates) or loosen rtol")
-    body = np.ones(no)
-    body[[OUTPUT_ORGANS.index(o) for o in ("urine", "feces", "degraded")]] = 0.0
-    tia_act = eb.f_rcp[:, None] * body * tia[:, :no] + tia[:, no:]
-    dv: dict[str, tuple] = {
-        "auc_pct_id": (("subject", "organ"), auc[:, :no], "%ID h", "AUC of particle %ID"),
-        "tia_pct_h": (("subject", "organ"), tia_act, "%IA h",
-                      "time-integrated activity (decays / injected activity x 100)"),
-        "organ_mass_g": (("subject", "organ"), eb.organ_mass_g, "g", "organ mass"),
-        "n_steps": (("subject",), n_steps, "1", "accepted solver steps"),
-        "n_rejected": (("subject",), n_rej, "1", "rejected solver steps"),
-    }
-    if keep_time_courses:
-        P = out[:, :no]
-        dv["cmax_pct_id"] = (("subject", "organ"), P.max(axis=2), "%ID",
-                             "maximum particle %ID at the output times")
-        if "pct_id" in outputs:
-            dv["pct_id"] = (("subject", "organ", "time"), P, "%ID", "particles, % injected")
-        if "activity_pct" in outputs:
-            intact = np.exp(-eb.k_det[:, None] * t[None, :])
-            act = eb.f_rcp[:, None, None] * intact[:, None, :] * P * body[None, :, None] + \
-                out[:, no:]
-            dv["activity_pct"] = (("subject", "organ", "time"), act, "%IA",
-                                  "activity, % of injected, decay-corrected")
-    return make_result(dv, coords={"subject": np.arange(B), "organ": list(OUTPUT_ORGANS),
-                                   "time": ("time", t, "h")},
-                       kind="population_batch",
-                       attrs={"solver": f"{method.upper()} batched (numba)", "rtol": rtol,
-                              "atol": atol})
+def simulate_population(design: Any, n: int, times: Sequence[float] | np.ndarray, *,
+                        species: str | None = None, seed: int | None = 0,
+                        cv: Mapping[str, float] | None = None,
+                        outputs: Sequence[str] = ("pct_id",), keep_time_courses: bool = True,
+                        rtol: float = 1e-6, atol: float = 1e-9,
+                        method: str = "rodas5p") -> Any:
+    """Simulate a virtual population of ``n`` subjects of a design, sub-batch by sub-batch.
+
+    Same subjects as :func:`nanotwin.population.sample_population` with the same seed, and the
+    same results as :func:`batch_simulate` on them, but the per-subject parameters exist only
+    for one sub-batch (:data:`SUB_BATCH`) at a time, so memory holds the kept results only.
+
+    Examples
+    --------
+    >>> from nanotwin.pbpk import demo_design
+    >>> ds = simulate_population(demo_design(), 3, [24.0], seed=1)
+    >>> ds["pct_id"].sizes["subject"], ds["pct_id"].sizes["time"]
+    (3, 1)
+    """
+    from nanotwin.design import Design, load_design
+    from nanotwin.pbpk import build_parameters
+    from nanotwin.population.population import apply_factors, chunk_factors, sample_factors
+
+    t = _check(outputs, method, times)
+    if not isinstance(design, Design):
+        design = load_design(design)
+    p = build_parameters(design, species)
+    fac = sample_factors(int(n), p.meta["species"], seed, cv)
+    per_kg = design.administration.dose_mg_per_kg is not None
+    res = _Results(int(n), t.size, outputs, keep_time_courses)
+    for lo in range(0, int(n), SUB_BATCH):
+        hi = min(int(n), lo + SUB_BATCH)
+        eb = edge_batch(apply_factors(p, chunk_factors(fac, lo, hi), dose_per_kg=per_kg))
+        res.run(lo, eb, t, rtol, atol, method)
+    return res.dataset(t, method, rtol, atol)

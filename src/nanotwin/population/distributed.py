@@ -1,11 +1,16 @@
 """Chunked execution of population runs: in-process or on Dask, streaming results to Zarr.
 
-Rule: a run uses Dask when a scheduler address is given, when ``run.use_dask`` is true, or when
-``use_dask`` is unset and the study has at least ``run.dask_min_subjects`` subjects (default
-20,000); otherwise the chunks run in this process (numba already uses both cores). The default
-cluster is ``LocalCluster(n_workers=run.n_workers, threads_per_worker=1)``; with an address,
-``Client(address)`` joins that scheduler. Each finished chunk is appended to the Zarr store
-(``run.zarr`` or ``--out``) along ``subject``; a rich progress bar counts chunks.
+This is the one place where a population runs in chunks (:func:`run_chunks`); the work of a
+chunk is :func:`nanotwin.population.endpoints.simulate_subjects`.
+
+Rule: Dask only when asked: a scheduler address (``--scheduler`` / ``run.scheduler``: an
+existing cluster, possibly of several machines) or ``run.use_dask: true`` (a
+``LocalCluster(n_workers=run.n_workers, threads_per_worker=1)``). Otherwise the chunks run in
+this process, where the numba kernel already uses every core; on one machine that wins (the
+population benchmark measures a LocalCluster against the in-process run). ``run.dask_min_subjects``
+is accepted for older study files and no longer switches to Dask by itself. Each finished chunk
+is appended to the Zarr store (``run.zarr`` or ``--out``) along ``subject``; a rich progress bar
+counts chunks.
 """
 
 from __future__ import annotations
@@ -16,18 +21,14 @@ from typing import Any
 
 import numpy as np
 
+from nanotwin.population.population import chunk_factors
+
 __all__ = ["run_chunks", "chunk_factors"]
-
-
-def chunk_factors(factors: Mapping[str, np.ndarray], lo: int, hi: int) -> dict[str, np.ndarray]:
-    """The factors of subjects ``lo:hi`` (the subject axis is the last one)."""
-    return {k: (v if k == "organ_volume_organs" else np.asarray(v)[..., lo:hi])
-            for k, v in factors.items()}
 
 
 def _chunk_task(design_json: dict, species: str | None, fac: dict, times: np.ndarray,
                 A0: float, ids: np.ndarray, rtol: float, single_thread: bool) -> Any:
-    from nanotwin.population.trial import _load_quiet, simulate_subjects
+    from nanotwin.population.endpoints import _load_quiet, simulate_subjects
 
     if single_thread:  # one numba thread per Dask worker (workers are the parallelism)
         import numba
@@ -48,8 +49,7 @@ def run_chunks(design: Any, species: str | None, factors: Mapping[str, np.ndarra
     size = max(1, int(run.chunk_size))
     bounds = [(lo, min(n, lo + size)) for lo in range(0, n, size)]
     address = scheduler or run.scheduler
-    use = bool(address) or (run.use_dask if run.use_dask is not None
-                            else n >= run.dask_min_subjects)
+    use = bool(address) or run.use_dask is True
     zpath = None
     if out_dir or run.zarr:
         base = Path(out_dir) if out_dir else Path(study.base_dir)

@@ -105,6 +105,18 @@ def sample_factors(n: int, species: str = "human", seed: int | None = 0,
     return out
 
 
+def chunk_factors(factors: Mapping[str, np.ndarray], lo: int, hi: int) -> dict[str, np.ndarray]:
+    """The factors of subjects ``lo:hi`` (the subject axis is the last one).
+
+    Examples
+    --------
+    >>> chunk_factors(sample_factors(5, "mouse", seed=0), 1, 3)["body_weight"].shape
+    (2,)
+    """
+    return {k: (v if k == "organ_volume_organs" else np.asarray(v)[..., lo:hi])
+            for k, v in factors.items()}
+
+
 def apply_factors(p: Any, factors: Mapping[str, np.ndarray], *,
                   dose_per_kg: bool = False) -> Any:
     """Batch of PBPK parameters: the single-subject ``p`` scaled by per-subject ``factors``.

@@ -43,13 +43,15 @@ class ImagingSpec(_Frozen):
 
 
 class RunSpec(_Frozen):
-    """How to run: in-process below ``dask_min_subjects`` unless a scheduler is given."""
+    """How to run: in-process unless a scheduler is given or ``use_dask`` is true
+    (:mod:`nanotwin.population.distributed`); ``dask_min_subjects`` is kept for older study
+    files and no longer switches to Dask by itself."""
 
     scheduler: str | None = None
     n_workers: int = Field(2, ge=1, le=64)
     chunk_size: int = Field(2000, ge=1)
     dask_min_subjects: int = Field(20000, ge=1)
-    use_dask: bool | None = None  # None: decide by dask_min_subjects
+    use_dask: bool | None = None  # None/False: in-process unless a scheduler is given
     zarr: str | None = None
     rtol: float = Field(1e-6, gt=0, lt=1e-2)
 

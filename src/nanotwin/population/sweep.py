@@ -112,7 +112,7 @@ def evaluate_designs(base_design: Any, variables: Mapping[str, tuple[float, floa
     from nanotwin.design import Design, load_design
     from nanotwin.pbpk import build_parameters, stack_parameters
     from nanotwin.population.batch import OUTPUT_ORGANS, batch_simulate
-    from nanotwin.population.trial import _load_quiet, organ_doses
+    from nanotwin.population.endpoints import _load_quiet, organ_doses
 
     base = base_design if isinstance(base_design, Design) else load_design(base_design)
     base_d = base.model_dump(mode="json")
@@ -148,7 +148,7 @@ def evaluate_designs(base_design: Any, variables: Mapping[str, tuple[float, floa
         for nuc in sorted(set(labels)):
             sel = np.array([lab == nuc for lab in labels])
             doses[sel] = organ_doses(ds_all.isel(subject=np.flatnonzero(sel)), nuc, sp, A0)
-        from nanotwin.population.trial import DOSE_ORGANS
+        from nanotwin.population.endpoints import DOSE_ORGANS
 
         for j, o in enumerate(DOSE_ORGANS):
             out[f"{o}_dose"] = doses[:, j]

@@ -3,7 +3,7 @@
 Each function runs what the matching command runs, so the app, the report and the CLI agree:
 
 * :func:`biodistribution` - ``nanotwin simulate`` (:func:`nanotwin.simulate`, the summary of
-  :mod:`nanotwin.pbpk.cli`);
+  :mod:`nanotwin.pbpk.summary`);
 * :func:`doses` - ``nanotwin dose DESIGN`` (the design branch of
   :func:`nanotwin.dosimetry.cli.dose`: nuclide, phantom, tumour mass and activity chosen the same
   way, then :func:`nanotwin.dosimetry.dose_from_result`), plus the maximum tolerated activity and
@@ -63,12 +63,11 @@ def biodistribution(design: Any, *, species: str | None = None) -> dict[str, Any
     -------
     dict
         ``result`` (the xarray Dataset), ``summary`` (blood half-lives, AUC, DE24/DE168/DEmax,
-        tumour-to-organ ratios, best contrast time; :func:`nanotwin.pbpk.cli.summary`),
+        tumour-to-organ ratios, best contrast time; :func:`nanotwin.pbpk.summary.summary`),
         ``summary_units``, ``table`` (rows organ, %ID and %ID/g at :data:`TABLE_TIMES`).
     """
     import nanotwin
-    import nanotwin.cli  # noqa: F401 - first: nanotwin.pbpk.cli imports it (no import cycle)
-    from nanotwin.pbpk.cli import SUMMARY_UNITS, summary
+    from nanotwin.pbpk.summary import SUMMARY_UNITS, summary
 
     ds = nanotwin.simulate(design, species=species)
     t_max = float(ds["time"].values[-1])
@@ -244,7 +243,7 @@ def assumptions(design_mapping: Mapping[str, Any], design: Any,
     >>> any(r["what"] == "nanoparticle.shape" and r["value"] == "sphere" for r in rows)
     True
     """
-    from nanotwin.web.forms import find_field, form_spec
+    from nanotwin.design.forms import find_field, form_spec
 
     spec = form_spec()
     given = _leaves(design_mapping)

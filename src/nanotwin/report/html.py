@@ -92,10 +92,9 @@ def report_context(source: str | Path | Mapping[str, Any], *,
                    source_text: str | None = None) -> dict[str, Any]:
     """Everything the report shows, computed (see :func:`build_report`)."""
     from nanotwin.design import read_design_file
+    from nanotwin.design.forms import dump_design_text, find_field, form_spec
     from nanotwin.report import analysis as an
     from nanotwin.report.render import fig_doses, fig_time_activity
-    from nanotwin.web.forms import find_field, form_spec
-    from nanotwin.web.uploads import dump_design_text
 
     if isinstance(source, str | Path):
         path = Path(source)

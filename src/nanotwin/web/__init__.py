@@ -6,7 +6,7 @@ progress and stable result links, downloads (CSV, NetCDF, NIfTI/DICOM zip, HTML 
 
 Examples
 --------
->>> from nanotwin.web import forms
+>>> from nanotwin.design import forms
 >>> forms.find_field(forms.form_spec(), "radiolabels.0.nuclide").kind
 'text'
 """

@@ -125,18 +125,14 @@ def create_app(db_path: str | Path, *, workers: int = 1, max_pending: int = 32,
 
     import nanotwin
     from nanotwin._paths import package_data
+    from nanotwin.design import forms
+    from nanotwin.design.forms import dump_design_text
     from nanotwin.report.analysis import SWEEP_VARIABLES, quiet_design
     from nanotwin.results import stable_hash
-    from nanotwin.web import forms
     from nanotwin.web.jobs import BusyError, JobManager
     from nanotwin.web.store import Store
     from nanotwin.web.tasks import IMAGE_MODALITIES
-    from nanotwin.web.uploads import (
-        MAX_DESIGN_BYTES,
-        dump_design_text,
-        parse_design_text,
-        safe_filename,
-    )
+    from nanotwin.web.uploads import MAX_DESIGN_BYTES, parse_design_text, safe_filename
 
     store = Store(db_path)
     jobs = JobManager(store, workers=workers, max_pending=max_pending)

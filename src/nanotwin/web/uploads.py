@@ -24,13 +24,12 @@ d.yaml: malformed YAML at line 1, column
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from nanotwin.errors import DesignError
 
-__all__ = ["parse_design_text", "dump_design_text", "MAX_DESIGN_BYTES", "safe_filename"]
+__all__ = ["parse_design_text", "MAX_DESIGN_BYTES", "safe_filename"]
 
 #: Largest design text accepted (bytes). The largest example design is ~2 kB.
 MAX_DESIGN_BYTES = 256 * 1024
@@ -133,18 +132,3 @@ def _refuse_aliases(text: str, name: str) -> None:
         return  # malformed: the reader below reports it with line and column
 
 
-def dump_design_text(mapping: dict[str, Any], fmt: str = "yaml") -> str:
-    """The design mapping as YAML or JSON text (what a user downloads).
-
-    Examples
-    --------
-    >>> print(dump_design_text({"name": "x", "nanoparticle": {"platform": "gold"}}), end="")
-    name: x
-    nanoparticle:
-      platform: gold
-    """
-    if fmt == "json":
-        return json.dumps(mapping, indent=2, ensure_ascii=False) + "\n"
-    import yaml
-
-    return yaml.safe_dump(mapping, sort_keys=False, allow_unicode=True)

@@ -25,13 +25,14 @@ Examples
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["Field", "Group", "form_spec", "find_field", "iter_fields", "form_to_mapping",
-           "FIELD_HELP", "values_for_form"]
+__all__ = ["dump_design_text", "Field", "Group", "form_spec", "find_field", "iter_fields",
+           "form_to_mapping", "FIELD_HELP", "values_for_form"]
 
 # Schema path "Model.field" -> (pint unit appended to a bare number or None, unit shown, help).
 # Help texts are one line; where the schema has a description, the schema's text is shown and the
@@ -401,3 +402,20 @@ def values_for_form(mapping: dict[str, Any]) -> dict[str, str]:
 
     walk(mapping, "")
     return out
+
+
+def dump_design_text(mapping: dict[str, Any], fmt: str = "yaml") -> str:
+    """The design mapping as YAML or JSON text (what a user downloads).
+
+    Examples
+    --------
+    >>> print(dump_design_text({"name": "x", "nanoparticle": {"platform": "gold"}}), end="")
+    name: x
+    nanoparticle:
+      platform: gold
+    """
+    if fmt == "json":
+        return json.dumps(mapping, indent=2, ensure_ascii=False) + "\n"
+    import yaml
+
+    return yaml.safe_dump(mapping, sort_keys=False, allow_unicode=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import nanotwin
-from nanotwin.web import forms
+from nanotwin.design import forms
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.yaml"))
 
