@@ -3,8 +3,9 @@ siblings (same lab, assay, animal model), through the study random effects of th
 calibration (:mod:`nanotwin.learn.organs`).
 
 The calibrated measurement model says that a study's measured values deviate from the PBPK model
-by a study effect shared by all its nanoparticles (``a_s``, every organ; ``b_{s,o}``, organ
-``o``), by the nanoparticle's own effect ``w_u`` and by noise. Given the pilot's residuals
+(through the calibration's linear model discrepancy of each organ) by a study effect shared by all
+its nanoparticles (``a_s``, every organ; ``b_{s,o}``, organ ``o``), by the nanoparticle's own
+effect ``w_u`` and by noise. Given the pilot's residuals
 ``r_i = log10(measured_i / predicted_i)``, the study effects are normal with mean
 ``mu_r + c_o^T S^-1 (r - mu_r)`` (``S``: the pilot residuals' covariance, ``c_o``: their
 covariance with ``a_s + b_{s,o}``); each sibling is predicted as the model times ``10^`` that
@@ -121,6 +122,16 @@ def transfer_to_siblings(pilot_design: Any, measured: Any, siblings: list[Any],
     grid = np.unique(np.concatenate([[0.0], t_meas, t_out]))
     ds_p = simulate(pilot, times=grid)
     hv = _hyper()
+
+    def disc_factor(o: str, pct_id: float) -> float:
+        """10^(discrepancy(log10 %ID) - log10 %ID): the calibration's linear model discrepancy
+        of organ ``o`` (beta_o around the centre c_o, on log10 %ID), 1 for other organs."""
+        if f"beta_{o}" not in hv or not pct_id > 0:
+            return 1.0
+        lg = math.log10(pct_id)
+        c = hv.get(f"centre_{o}", lg)
+        return 10.0 ** ((c + hv[f"beta_{o}"] * (lg - c)) - lg)
+
     org, res, rows = [], [], []
     for i in range(data.size):
         o, t, q = data.organ[i], float(data.time_h[i]), data.quantity[i]
@@ -129,7 +140,8 @@ def transfer_to_siblings(pilot_design: Any, measured: Any, siblings: list[Any],
             raise DataError(f"measured row {data.row[i]}: the model predicts no {o} uptake at "
                             f"{t:g} h, so this value cannot inform the siblings; drop the row",
                             "measured")
-        r = math.log10(float(data.value[i]) / pred)
+        pred_id = _value(ds_p, o, t, "pct_id")
+        r = math.log10(float(data.value[i]) / (pred * disc_factor(o, pred_id)))
         org.append(o)
         res.append(r)
         rows.append({"organ": o, "time_h": t, "unit": "%ID/g" if q == "pct_id_per_g" else "%ID",
@@ -179,11 +191,12 @@ def transfer_to_siblings(pilot_design: Any, measured: Any, siblings: list[Any],
                 effects, hv, cf, dev, org), "sd": hv["tau_r"]})
             band = math.sqrt(e["sd"] ** 2 + hv["tau_w"] ** 2 + sigma(o) ** 2)
             for t in t_out:
+                f_disc = disc_factor(o, float(ds["pct_id"].sel(organ=o).interp(time=float(t))))
                 for unit, var in (("%ID", "pct_id"), ("%ID/g", "pct_id_per_g")):
                     m = float(ds[var].sel(organ=o).interp(time=float(t)))
                     if not np.isfinite(m):
                         continue
-                    tr = m * 10.0 ** e["log10_effect"]
+                    tr = m * f_disc * 10.0 ** e["log10_effect"]
                     out.append({"sibling": s.name, "organ": o, "time_h": float(t),
                                 "unit": unit, "model": m, "transferred": tr,
                                 "lower_5": tr * 10.0 ** (-_Z90 * band),
