@@ -376,21 +376,28 @@ def fit_map(model: OrganModel, x0: np.ndarray | None = None, h0: np.ndarray | No
             checkpoint(z.copy(), f)
         return -f, -np.concatenate([gx, gh])
 
-    # box: +-5 prior SDs for the mechanisms (keeps the solver in physical ranges)
-    from nanotwin.pbpk.mechanisms import MECHANISMS
-
-    sd = np.array([MECHANISMS[n].scale for n in model.names])
-    mu = model.x_prior()
-    bounds = [(m - 5 * s, m + 5 * s) for m, s in zip(mu, sd, strict=True)]
-    bounds += [(-6.0, 6.0) if k in LINEAR_HYPER or k.startswith("pi_") else (math.log(0.01),
-                                                                             math.log(3.0))
-               for k in HYPER]
+    lo, hi = _box(model)
+    bounds = list(zip(lo, hi, strict=True))
     res = minimize(fun, np.concatenate([x0, h0]), jac=True, method="L-BFGS-B", bounds=bounds,
                    options={"maxiter": maxiter, "maxfun": maxiter * 2,
                             "ftol": ftol, "gtol": 1e-3})
     z = res.x
     return {"x": z[:K], "h": z[K:], "log_post": -float(res.fun), "n_iter": int(res.nit),
             "message": str(res.message), "seconds": time.perf_counter() - t0}
+
+
+def _box(model: OrganModel) -> tuple[np.ndarray, np.ndarray]:
+    """Search box: +-5 prior SDs for the mechanisms (keeps the solver in physical ranges),
+    wide ranges for the hyperparameters."""
+    from nanotwin.pbpk.mechanisms import MECHANISMS
+
+    sd = np.array([MECHANISMS[n].scale for n in model.names])
+    mu = model.x_prior()
+    lo = [*(mu - 5 * sd)] + [-6.0 if k in LINEAR_HYPER or k.startswith("pi_") else
+                             math.log(0.01) for k in HYPER]
+    hi = [*(mu + 5 * sd)] + [6.0 if k in LINEAR_HYPER or k.startswith("pi_") else
+                             math.log(3.0) for k in HYPER]
+    return np.asarray(lo), np.asarray(hi)
 
 
 def laplace(model: OrganModel, x: np.ndarray, h: np.ndarray, step: float = 2e-3
@@ -415,40 +422,122 @@ def laplace(model: OrganModel, x: np.ndarray, h: np.ndarray, step: float = 2e-3
         H[i] = (g[0] - g[1]) / (2.0 * step)
     H = 0.5 * (H + H.T)
     w, V = np.linalg.eigh(-H)
-    w = np.maximum(w, 1e-6)  # guard flat directions (their prior keeps them finite)
+    # finite-difference noise can leave directions flat or even convex; every prior has an SD
+    # of at most 1.5 on this scale, so no posterior SD should exceed ~2
+    w = np.maximum(w, 1.0 / MAX_LAPLACE_SD ** 2)
     return (V / w) @ V.T
 
 
-def importance_draws(model: OrganModel, x: np.ndarray, h: np.ndarray, cov: np.ndarray,
-                     n: int = 400, seed: int = 20261203, batch: int = 25, df: float = 7.0
-                     ) -> dict[str, Any]:
-    """Pareto-smoothed importance sampling from a multivariate-t around the Laplace Gaussian.
+#: Largest SD (unconstrained scale) of the Laplace approximation (see :func:`laplace`).
+MAX_LAPLACE_SD = 2.0
 
-    Returns draws (unconstrained x and h), normalised weights, the Pareto k diagnostic and the
-    effective sample size (Vehtari et al. 2024; k < 0.7 means the estimates are reliable).
+
+def importance_draws(model: OrganModel, x: np.ndarray, h: np.ndarray, cov: np.ndarray,
+                     n: int = 400, seed: int = 20261203, batch: int = 25, df: float = 7.0,
+                     fix_hyper: bool = True, inflate: float = 1.2) -> dict[str, Any]:
+    """Pareto-smoothed importance sampling around the Laplace approximation.
+
+    With ``fix_hyper`` (default) the measurement-model hyperparameters stay at their MAP and the
+    proposal is the Laplace Gaussian of the mechanism constants *given* them (the inverse of the
+    mechanism block of the precision), scaled by ``inflate``; otherwise a multivariate t (``df``)
+    over everything. Returns draws (unconstrained x and h), normalised weights, the Pareto k
+    diagnostic and the effective sample size (Vehtari et al. 2024; k < 0.7: reliable).
     """
-    from scipy.stats import multivariate_t
+    from scipy.stats import multivariate_normal, multivariate_t
 
     rng = np.random.default_rng(seed)
     z0 = np.concatenate([x, h])
     K = x.size
-    prop = multivariate_t(loc=z0, shape=cov, df=df)
-    Z = prop.rvs(size=n, random_state=rng)
-    logp = np.zeros(n)
-    for s in range(0, n, batch):
-        Zb = Z[s:s + batch]
+    w, V = np.linalg.eigh(0.5 * (cov + cov.T))
+    cov = (V * np.clip(w, 1e-10, MAX_LAPLACE_SD ** 2)) @ V.T
+    if fix_hyper:
+        prec = np.linalg.inv(cov)
+        cov_x = np.linalg.inv(0.5 * (prec[:K, :K] + prec[:K, :K].T)) * inflate ** 2
+        prop_x = multivariate_normal(mean=x, cov=cov_x)
+        Zx = np.atleast_2d(prop_x.rvs(size=n, random_state=rng))
+        Z = np.hstack([Zx, np.broadcast_to(h, (n, h.size))])
+
+        class _P:  # the proposal density of the full vector (h is fixed)
+            @staticmethod
+            def logpdf(zz: np.ndarray) -> np.ndarray:
+                return prop_x.logpdf(zz[:, :K])
+
+        prop: Any = _P()
+    else:
+        prop = multivariate_t(loc=z0, shape=cov, df=df)
+        Z = prop.rvs(size=n, random_state=rng)
+    lo, hi = _box(model)
+    inside = np.all((Z >= lo) & (Z <= hi), axis=1)
+    logp = np.full(n, -np.inf)  # draws outside the box of the MAP search get no weight
+    idx = np.flatnonzero(inside)
+    for s in range(0, idx.size, batch):
+        rows = idx[s:s + batch]
+        Zb = Z[rows]
         mu = model.predict(Zb[:, :K])
         # hyperparameters differ per draw: one likelihood evaluation per draw
         for j in range(Zb.shape[0]):
             mj = {k: v[j:j + 1] for k, v in mu.items()}
-            logp[s + j] = float(model.log_lik(mj, Zb[j, K:])[0] +
-                                model.log_prior(Zb[j, :K], Zb[j, K:])[0])
+            logp[rows[j]] = float(model.log_lik(mj, Zb[j, K:])[0] +
+                                  model.log_prior(Zb[j, :K], Zb[j, K:])[0])
     logw = logp - prop.logpdf(Z)
     logw_s, k_hat = _psis(logw)
     w = np.exp(logw_s - logw_s.max())
     w /= w.sum()
     return {"z": Z, "weights": w, "pareto_k": k_hat, "ess": float(1.0 / np.sum(w ** 2)),
             "log_post": logp}
+
+
+def mcmc_draws(model: OrganModel, x: np.ndarray, h: np.ndarray, cov: np.ndarray, *,
+               n_walkers: int = 64, max_steps: int = 2000, max_seconds: float = 3600.0,
+               burn_fraction: float = 0.3, seed: int = 20261203,
+               log: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Posterior of the mechanism constants by emcee's affine-invariant ensemble sampler
+    (Foreman-Mackey et al., PASP 2013;125:306), the hyperparameters held at their MAP.
+
+    Every step simulates all walkers' parameter sets in one batched call. Walkers start from the
+    Laplace Gaussian (given the hyperparameters), inside the search box; the run stops after
+    ``max_steps`` or ``max_seconds``; the first ``burn_fraction`` of the steps is discarded.
+    Returns the kept draws, acceptance, integrated autocorrelation times and the steps done.
+    """
+    import emcee
+
+    rng = np.random.default_rng(seed)
+    K = x.size
+    lo, hi = _box(model)
+    lo, hi = lo[:K], hi[:K]
+    w, V = np.linalg.eigh(0.5 * (cov + cov.T))
+    cov = (V * np.clip(w, 1e-10, MAX_LAPLACE_SD ** 2)) @ V.T
+    prec = np.linalg.inv(cov)
+    cov_x = np.linalg.inv(0.5 * (prec[:K, :K] + prec[:K, :K].T))
+    p0 = rng.multivariate_normal(x, cov_x, size=n_walkers)
+    p0 = np.clip(p0, lo + 1e-6, hi - 1e-6)
+
+    def log_prob(X: np.ndarray) -> np.ndarray:
+        X = np.atleast_2d(X)
+        out = np.full(X.shape[0], -np.inf)
+        ok = np.all((X > lo) & (X < hi), axis=1)
+        if ok.any():
+            mu = model.predict(X[ok])
+            out[ok] = model.log_lik(mu, h) + model.log_prior(X[ok], h)
+        return out
+
+    sampler = emcee.EnsembleSampler(n_walkers, K, log_prob, vectorize=True,
+                                    seed=int(rng.integers(2**31)))
+    t0 = time.perf_counter()
+    steps = 0
+    for _state in sampler.sample(p0, iterations=max_steps):
+        steps += 1
+        if log is not None and steps % 25 == 0:
+            log(f"  emcee step {steps}: acceptance {np.mean(sampler.acceptance_fraction):.2f}, "
+                f"{time.perf_counter() - t0:.0f} s")
+        if time.perf_counter() - t0 > max_seconds:
+            break
+    burn = int(burn_fraction * steps)
+    chain = sampler.get_chain(discard=burn, flat=True)
+    tau = emcee.autocorr.integrated_time(sampler.get_chain(discard=burn), quiet=True)
+    return {"draws": chain, "acceptance": float(np.mean(sampler.acceptance_fraction)),
+            "tau_steps": tau.tolist(), "steps": steps, "burn": burn, "walkers": n_walkers,
+            "seconds": time.perf_counter() - t0}
 
 
 def _psis(logw: np.ndarray) -> tuple[np.ndarray, float]:
@@ -794,9 +883,11 @@ def cross_validate(data: OrganData, n_folds: int = 5, seed: int = 20261203, maxi
 
 
 def calibrate(out: Any, *, maxiter: int = 200, n_draws: int = 400, seed: int = 20261203,
-              checkpoint_dir: Any = None, log: Callable[[str], None] = print) -> dict[str, Any]:
-    """The whole calibration: data, MAP, Laplace covariance, importance-resampled draws, and the
-    posterior written to ``out`` (JSON, see :func:`write_posterior`).
+              checkpoint_dir: Any = None, log: Callable[[str], None] = print,
+              mcmc_seconds: float = 3600.0) -> dict[str, Any]:
+    """The whole calibration: data, MAP, Laplace covariance (with its importance-sampling
+    diagnostic), emcee draws, and the posterior written to ``out`` (JSON, see
+    :func:`write_posterior`).
 
     Run as ``python -m nanotwin.learn.organs OUT.json`` (about an hour on two quiet cores).
     """
@@ -815,7 +906,10 @@ def calibrate(out: Any, *, maxiter: int = 200, n_draws: int = 400, seed: int = 2
     log(f"data: {data.provenance['units']} units, {data.obs_value.size} observations, "
         f"{data.provenance['studies']} studies")
     x0 = h0 = None
-    if ck is not None and (ck / "map.pkl").is_file():
+    if ck is not None and (ck / "laplace.pkl").is_file():
+        fit, cov = pickle.loads((ck / "laplace.pkl").read_bytes())
+        log("resumed from the Laplace checkpoint")
+    elif ck is not None and (ck / "map.pkl").is_file():
         z = pickle.loads((ck / "map.pkl").read_bytes())
         x0, h0 = z[:len(model.names)], z[len(model.names):]
         log("warm start from the checkpoint")
@@ -825,30 +919,40 @@ def calibrate(out: Any, *, maxiter: int = 200, n_draws: int = 400, seed: int = 2
             ck.mkdir(parents=True, exist_ok=True)
             (ck / "map.pkl").write_bytes(pickle.dumps(z))
 
-    fit = fit_map(model, x0, h0, maxiter=maxiter, checkpoint=save,
-                  progress=lambda i, f: log(f"  evaluation {i}: log posterior {f:.2f}")
-                  if i % 10 == 0 else None)
-    log(f"MAP: log posterior {fit['log_post']:.2f} after {fit['n_iter']} iterations "
-        f"({fit['seconds']:.0f} s): {fit['message']}")
-    cov = laplace(model, fit["x"], fit["h"])
-    if ck is not None:
-        (ck / "laplace.pkl").write_bytes(pickle.dumps((fit, cov)))
-    log("Laplace covariance done")
-    imp = importance_draws(model, fit["x"], fit["h"], cov, n=n_draws, seed=seed)
-    log(f"importance sampling: Pareto k {imp['pareto_k']:.2f}, ESS {imp['ess']:.0f} of "
-        f"{n_draws}")
+    if ck is None or not (ck / "laplace.pkl").is_file():
+        fit = fit_map(model, x0, h0, maxiter=maxiter, checkpoint=save,
+                      progress=lambda i, f: log(f"  evaluation {i}: log posterior {f:.2f}")
+                      if i % 10 == 0 else None)
+        log(f"MAP: log posterior {fit['log_post']:.2f} after {fit['n_iter']} iterations "
+            f"({fit['seconds']:.0f} s): {fit['message']}")
+        cov = laplace(model, fit["x"], fit["h"])
+        if ck is not None:
+            (ck / "laplace.pkl").write_bytes(pickle.dumps((fit, cov)))
+        log("Laplace covariance done")
+    imp = importance_draws(model, fit["x"], fit["h"], cov, n=min(n_draws, 200), seed=seed)
+    log(f"importance sampling from the Laplace Gaussian: Pareto k {imp['pareto_k']:.2f}, ESS "
+        f"{imp['ess']:.0f} of {min(n_draws, 200)}")
+    mc = mcmc_draws(model, fit["x"], fit["h"], cov, max_seconds=mcmc_seconds, seed=seed,
+                    log=log)
+    log(f"emcee: {mc['walkers']} walkers x {mc['steps']} steps (burn {mc['burn']}), acceptance "
+        f"{mc['acceptance']:.2f}, max autocorrelation time {max(mc['tau_steps']):.0f} steps")
     rng = np.random.default_rng(seed + 1)
-    pick = rng.choice(n_draws, size=n_draws, replace=True, p=imp["weights"])
-    K = len(model.names)
-    draws = imp["z"][pick, :K]
+    pick = rng.choice(mc["draws"].shape[0], size=min(n_draws, mc["draws"].shape[0]),
+                      replace=False)
+    draws = mc["draws"][pick]
     prov = {
         "method": "MAP (L-BFGS-B, finite-difference gradients on the batched solver) + Laplace "
-                  "covariance + Pareto-smoothed importance resampling from a multivariate t (7 "
-                  "df); hierarchical measurement model of nanotwin.learn.organs",
+                  "covariance; posterior draws of the mechanism constants by emcee (affine-"
+                  "invariant ensemble, every step one batched solve) with the measurement-model "
+                  "hyperparameters at their MAP; hierarchical measurement model of "
+                  "nanotwin.learn.organs",
+        "emcee": {k: mc[k] for k in ("acceptance", "tau_steps", "steps", "burn", "walkers",
+                                     "seconds")},
+        "laplace_importance_pareto_k": imp["pareto_k"],
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "nanotwin_version": __version__, "data": data.provenance, "map_log_post":
-        fit["log_post"], "map_iterations": fit["n_iter"], "pareto_k": imp["pareto_k"],
-        "ess": imp["ess"], "n_draws": n_draws, "seed": seed,
+        fit["log_post"], "map_iterations": fit["n_iter"], "n_draws": int(draws.shape[0]),
+        "seed": seed,
         "seconds": time.perf_counter() - t0, "subjects_simulated": model.n_sim,
         "solver_seconds": model.sim_seconds, "rtol": model.rtol,
         "priors": {n: {"prior": MECH(n).prior, "scale": MECH(n).scale,
@@ -858,7 +962,7 @@ def calibrate(out: Any, *, maxiter: int = 200, n_draws: int = 400, seed: int = 2
     }
     write_posterior(out, model.names, fit, cov, draws, prov, model)
     log(f"wrote {out} ({time.perf_counter() - t0:.0f} s)")
-    return {"fit": fit, "cov": cov, "importance": imp, "provenance": prov}
+    return {"fit": fit, "cov": cov, "importance": imp, "mcmc": mc, "provenance": prov}
 
 
 def MECH(name: str) -> Any:  # noqa: N802 - the mechanism table entry
@@ -878,9 +982,10 @@ def main(argv: list[str] | None = None) -> None:  # pragma: no cover - long offl
     ap.add_argument("--maxiter", type=int, default=200)
     ap.add_argument("--draws", type=int, default=400)
     ap.add_argument("--checkpoint", default=None)
+    ap.add_argument("--mcmc-seconds", type=float, default=3600.0)
     a = ap.parse_args(argv)
     calibrate(a.out, maxiter=a.maxiter, n_draws=a.draws, checkpoint_dir=a.checkpoint,
-              log=lambda m: print(m, flush=True))
+              log=lambda m: print(m, flush=True), mcmc_seconds=a.mcmc_seconds)
 
 
 if __name__ == "__main__":  # pragma: no cover
