@@ -9,6 +9,11 @@ import typer
 from nanotwin.cli import handle_errors, validation_group
 from nanotwin.errors import DataError, DesignError
 
+_TABLE_SUFFIXES = (".csv", ".parquet", ".pq", ".nc")
+#: Numeric columns of a measured table: finite, within (low, high, unit). Times up to 1e5 h
+#: (11 years); values and SDs (in %ID, %ID/g or MBq) up to 1e6; organ masses up to 1e5 g.
+MEASURED_COLUMNS = {"time_h": (0.0, 1e5, "h"), "value": (0.0, 1e6, ""),
+                    "sd": (0.0, 1e6, ""), "mass_g": (1e-9, 1e5, "g")}
 
 @handle_errors
 def dose(
@@ -23,6 +28,7 @@ def dose(
     model: str = typer.Option("auto", "--model", help="TIA model for measured data."),
     alpha_rbe: float = typer.Option(5.0, "--alpha-rbe", help="RBE of alphas."),
     out: Path | None = typer.Option(None, "--out", help="Write the dose table to this CSV."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out file."),
 ) -> None:
     """Absorbed doses per organ (Gy/GBq) from a simulated design or measured data."""
     from rich.console import Console
@@ -30,22 +36,22 @@ def dose(
 
     from nanotwin.dosimetry.doses import dose_from_result, dose_from_tia
     from nanotwin.dosimetry.tia import tia
+    from nanotwin.outputs import check_output_file, output_file
     from nanotwin.physics import canonical_nuclide
 
+    if out is not None:
+        check_output_file(out, overwrite=overwrite, suffixes=_TABLE_SUFFIXES)
     if (design is None) == (data is None):
         raise DesignError("dose: give either a DESIGN file or --data MEASURED.csv (not both)")
     if data is not None:
         if not nuclide:
             raise DesignError("--nuclide: measured data need the nuclide; add --nuclide Lu-177")
         nuc = canonical_nuclide(nuclide)
-        import pandas as pd
+        from nanotwin.inputs import read_table
 
-        if not data.is_file():
-            raise FileNotFoundError(2, "not found", str(data))
-        df = pd.read_csv(data)
-        if not {"organ", "time_h", "value"} <= set(df.columns):
-            raise DataError(f"{data.name}: needs columns organ, time_h, value (optional sd, "
-                            f"unit, mass_g); found {', '.join(map(str, df.columns))}")
+        # size, UTF-8, CSV structure and finite numbers in range, one line per problem
+        df = read_table(data, what="measured CSV", required=("organ", "time_h", "value"),
+                        numeric=MEASURED_COLUMNS, optional_numeric=("sd", "mass_g"))
         ph = phantom or "mouse_25g"
         from nanotwin.dosimetry.phantoms import phantom_masses
 
@@ -107,19 +113,25 @@ def dose(
     if out is not None:
         from nanotwin.results import export_result
 
-        export_result(ds, out)
+        with output_file(out, overwrite=overwrite, suffixes=_TABLE_SUFFIXES) as tmp:
+            export_result(ds, tmp)
         typer.echo(f"wrote {out}")
 
 
 @handle_errors
 def validation_dosimetry(
     out: Path | None = typer.Option(None, "--out", help="Write all comparisons to this CSV."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out file."),
 ) -> None:
     """Sphere S-values vs OLINDA: Lu-177 (15 masses × 5 compositions) and 17 nuclides at 310 g."""
     from rich.console import Console
     from rich.table import Table
 
     from nanotwin.dosimetry.validation import validate_spheres
+    from nanotwin.outputs import check_output_file, output_file
+
+    if out is not None:
+        check_output_file(out, overwrite=overwrite)
 
     df = validate_spheres()
     table = Table(title="nanotwin sphere S-values vs OLINDA (shared/data/dosimetry)")
@@ -136,7 +148,8 @@ def validation_dosimetry(
     typer.echo(f"all: {int(df['passed'].sum())}/{len(df)} within tolerance; "
                f"max |error| {100 * df['rel_error'].abs().max():.2f} %")
     if out is not None:
-        df.to_csv(out, index=False)
+        with output_file(out, overwrite=overwrite) as tmp:
+            df.to_csv(tmp, index=False)
 
 
 def register(app: typer.Typer) -> None:

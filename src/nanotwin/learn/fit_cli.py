@@ -26,21 +26,27 @@ def fit_command(
                                        help="Profile-likelihood points per parameter (0: skip)."),
     out: Path = typer.Option(Path("fit_out"), "--out", help="Folder for the outputs."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
+    overwrite: bool = typer.Option(False, "--overwrite",
+                                   help="Write into an existing non-empty --out folder."),
 ) -> None:
     """Fit PBPK parameters to measured %ID/g or %ID; write fit_parameters.csv, fit_bands.nc,
     fit.png."""
     from rich.console import Console
     from rich.table import Table
 
+    from nanotwin.inputs import read_table
     from nanotwin.learn.calibration import fit, plot_fit
+    from nanotwin.outputs import check_output_dir, output_dir
 
+    check_output_dir(out, overwrite=overwrite)
+    read_table(measured, what="measured CSV", lower=False)  # size, UTF-8, CSV structure
     res = fit(design, measured, params, bayes=bayes, walkers=walkers, steps=steps,
               seed=seed, n_starts=starts, profile_points=profile_points)
-    out.mkdir(parents=True, exist_ok=True)
     tab = res.table()
-    tab.to_csv(out / "fit_parameters.csv", index=False)
-    res.bands.to_netcdf(out / "fit_bands.nc", engine="h5netcdf")
-    plot_fit(res, out / "fit.png")
+    with output_dir(out, overwrite=overwrite) as tmp:
+        tab.to_csv(tmp / "fit_parameters.csv", index=False)
+        res.bands.to_netcdf(tmp / "fit_bands.nc", engine="h5netcdf")
+        plot_fit(res, tmp / "fit.png")
     table = Table(title=f"calibration of {design.name} to {measured.name}")
     for col in ("parameter", "unit", "design value", "estimate", "95 % CI (Wald)",
                 "posterior 5-50-95 %", "profile"):

@@ -60,15 +60,20 @@ def register(app: typer.Typer) -> None:
         species: str = typer.Option(None, "--species", help="mouse, rat or human."),
         learned: bool = typer.Option(False, "--learned", help="Add the data-learned tumour "
                                      "delivery (median, 90 % interval) beside the PBPK one."),
+        overwrite: bool = typer.Option(False, "--overwrite",
+                                       help="Write into an existing non-empty --out folder."),
     ) -> None:
         """Simulate the whole-body biodistribution of a design (PBPK)."""
         import numpy as np
         from rich.console import Console
         from rich.table import Table
 
+        from nanotwin.outputs import check_output_dir, output_dir
         from nanotwin.pbpk import simulate
         from nanotwin.results import export_result
 
+        if out is not None:
+            check_output_dir(out, overwrite=overwrite)
         ds = simulate(design, species=species, learned=learned)
         times = [1.0, 4.0, 24.0, 72.0, 168.0]
         tab = Table(title=f"{ds.attrs.get('design_name', design)}: %ID/g")
@@ -94,10 +99,10 @@ def register(app: typer.Typer) -> None:
                 s.add_row(f"{k} learned (90 % interval)", f"{m:.3g} ({lo:.3g}-{hi:.3g})", "%ID")
         con.print(s)
         if out is not None:
-            out.mkdir(parents=True, exist_ok=True)
-            export_result(ds, out / "biodistribution.csv")
-            export_result(ds, out / "biodistribution.nc")
-            _plot(ds, out / "biodistribution.png")
+            with output_dir(out, overwrite=overwrite) as tmp:
+                export_result(ds, tmp / "biodistribution.csv")
+                export_result(ds, tmp / "biodistribution.nc")
+                _plot(ds, tmp / "biodistribution.png")
             con.print(f"wrote {out / 'biodistribution.csv'}, .nc and .png")
 
     @app.command("export-sbml")
@@ -106,15 +111,20 @@ def register(app: typer.Typer) -> None:
         design: Path = typer.Argument(..., help="Design file (YAML/JSON)."),
         out: Path = typer.Option(None, "--out", help="Output .xml (default: stdout)."),
         species: str = typer.Option(None, "--species", help="mouse, rat or human."),
+        overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out."),
     ) -> None:
         """Write the design's PBPK model as SBML Level 3."""
+        from nanotwin.outputs import check_output_file, output_file
         from nanotwin.pbpk import export_sbml
 
+        if out is not None:
+            check_output_file(out, overwrite=overwrite)
         text = export_sbml(design, species=species)
         if out is None:
             typer.echo(text)
         else:
-            out.write_text(text)
+            with output_file(out, overwrite=overwrite) as tmp:
+                tmp.write_text(text, encoding="utf-8")
             typer.echo(f"wrote {out}")
 
     group = validation_group(app)
