@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import hashlib
 import json
 import os
 import resource
@@ -77,40 +76,6 @@ def _warm() -> None:
         import pandas  # noqa: F401
         import scipy.optimize  # noqa: F401
         import xarray  # noqa: F401
-
-
-def _snapshot(folder: Path) -> dict[str, str]:
-    out = {}
-    for p in sorted(folder.rglob("*")):
-        rel = str(p.relative_to(folder))
-        if p.is_symlink():
-            out[rel] = "link:" + os.readlink(p)
-        elif p.is_dir():
-            out[rel] = "dir"
-        elif p.is_file():
-            h = hashlib.sha1()
-            with p.open("rb") as fh:
-                for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
-                    h.update(chunk)
-            out[rel] = h.hexdigest()
-        else:
-            out[rel] = "special"
-    return out
-
-
-def _materialise(case, folder: Path) -> None:  # noqa: ANN001
-    for name, data in case.files.items():
-        p = folder / name
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(data)
-    for name, what in case.setup.items():
-        p = folder / name
-        if what == "dir":
-            p.mkdir(parents=True, exist_ok=True)
-        elif what == "fifo":
-            os.mkfifo(p)
-        elif what.startswith("link:"):
-            os.symlink(what[5:], p)
 
 
 def _child(argv: list[str], folder: Path, out_path: Path, err_path: Path,
@@ -185,14 +150,15 @@ def run_one(argv: list[str], folder: Path, limit_s: float, mem_bytes: int
     return code, out, err, wall
 
 
-def classify(case, code: int | None, err: str, before: dict[str, str],  # noqa: ANN001
-             after: dict[str, str], overwrite: bool) -> str:
+def classify(case, argv0: str, code: int | None, err: str,  # noqa: ANN001
+             before: dict[str, str], after: dict[str, str], overwrite: bool) -> str:
     if code is None:
         return "hang"
     if "Traceback (most recent call last)" in err or code not in (0, 2, 3):
         return "traceback"
-    changed = {k for k in after if before.get(k) != after[k]} | (set(before) - set(after))
-    if code != 0 and changed:
+    import fuzz_cases
+
+    if code != 0 and fuzz_cases.changed(before, after):
         return "wrote_on_failure"
     if code == 0 and not overwrite and any(before.get(k) not in (None, "dir") and
                                            after.get(k) != before[k] for k in before):
@@ -207,7 +173,7 @@ def classify(case, code: int | None, err: str, before: dict[str, str],  # noqa: 
         if len(lines) == 1 and lines[0].startswith("nanotwin: error: "):
             return "clean_reject"
         return "unclear_reject"
-    return "accepted_invalid" if case.expect == "reject" else "accepted"
+    return "accepted_invalid" if case.expected(argv0) == "reject" else "accepted"
 
 
 def main() -> None:
@@ -252,19 +218,20 @@ def main() -> None:
         for n, case in enumerate(cases, 1):
             folder = work / f"case{n}"
             folder.mkdir()
-            _materialise(case, folder)
+            fuzz_cases.materialise(case, folder)
             for argv in case.commands:
-                before = _snapshot(folder)
+                before = fuzz_cases.snapshot(folder)
                 limit = args.limit_fast if argv[0] in FAST_COMMANDS else args.limit_slow
                 code, _out, err, wall = run_one(argv, folder, limit,
                                                 int(args.mem_gib * 2 ** 30))
-                after = _snapshot(folder)
-                outcome = classify(case, code, err, before, after, "--overwrite" in argv)
+                after = fuzz_cases.snapshot(folder)
+                outcome = classify(case, argv[0], code, err, before, after,
+                                   "--overwrite" in argv)
                 label = case.commands[0][0] if case.target == "out" else argv[0]
                 key = f"{case.target}:{label}"
                 counts[key][outcome] += 1
                 lines = [ln for ln in err.splitlines() if ln.strip()]
-                records.append({"id": case.id, "kind": case.kind, "expect": case.expect,
+                records.append({"id": case.id, "kind": case.kind, "expect": case.expected(argv[0]),
                                 "argv": argv, "exit": code, "outcome": outcome,
                                 "wall_s": round(wall, 3), "stderr_lines": len(lines),
                                 "stderr_last": lines[-1][:300] if lines else ""})

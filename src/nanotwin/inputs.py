@@ -33,7 +33,7 @@ import math
 import os
 import re
 import stat
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -460,7 +460,8 @@ def _number(text: str, name: str, line: int, col: str) -> float:
 def read_table(path: str | os.PathLike[str], *, what: str = "measured CSV",
                required: Sequence[str] = (),
                numeric: Mapping[str, tuple[float | None, float | None, str]] | None = None,
-               optional_numeric: Sequence[str] = (), lower: bool = True) -> Any:
+               optional_numeric: Sequence[str] = (), lower: bool = True,
+               rename: Callable[[str], str] | None = None) -> Any:
     """Read a comma-separated table with a header row, within limits, as a pandas DataFrame.
 
     Lines starting with ``#`` and blank lines are skipped (as comments). Header names are
@@ -482,6 +483,9 @@ def read_table(path: str | os.PathLike[str], *, what: str = "measured CSV",
         Numeric columns whose cells may be empty (read as NaN).
     lower
         Lower-case the header names.
+    rename
+        Normalise the header names with this function instead (``required``, ``numeric`` and
+        ``optional_numeric`` then use the normalised names).
 
     Raises
     ------
@@ -531,7 +535,8 @@ def read_table(path: str | os.PathLike[str], *, what: str = "measured CSV",
     if len(header) > MAX_TABLE_COLUMNS:
         raise DataError(f"{name}: has {len(header)} columns; a {what} may have at most "
                         f"{MAX_TABLE_COLUMNS}", name)
-    header = [h.strip().lower() if lower else h.strip() for h in header]
+    header = [rename(h) if rename else h.strip().lower() if lower else h.strip()
+              for h in header]
     if len(header) == 1 and any(sep in lines[0][1] for sep in (";", "\t")):
         raise DataError(f"{name}: the header has one column; separate columns with commas, not "
                         "semicolons or tabs", name)

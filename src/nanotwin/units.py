@@ -85,6 +85,12 @@ def _check_quantity_text(text: str, value: Any, unit: str, field: str) -> None:
         raise DesignError(
             f"{field}: a quantity of {len(text)} characters; write a number and a unit (at most "
             f"{MAX_QUANTITY_CHARS} characters), e.g. '1 {unit}'", field)
+    bad = next((c for c in text if not (c.isalnum() or c.isspace() or c in ".+-*/^()%°_·")),
+               None)
+    if bad is not None:  # the unit parser skips such characters silently ("2;h" -> 2 h)
+        raise DesignError(
+            f"{field}: cannot read {_short(value)} as a quantity: {bad!r} has no place in a "
+            f"quantity; write a number and a unit, e.g. '1 {unit}'", field)
     for m in re.finditer(r"\*\*|\^", text):
         if not _EXPONENT.match(text, m.end()):
             raise DesignError(

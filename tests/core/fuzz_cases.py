@@ -57,6 +57,11 @@ class Case:
     #: files (relative) that exist before the run and must be left alone unless --overwrite
     protected: tuple[str, ...] = ()
     setup: dict[str, str] = field(default_factory=dict)  # name -> "dir" | "fifo" | "link:..."
+    #: per-command expectation where it differs (a column one command ignores)
+    expect_cmd: dict[str, str] = field(default_factory=dict)
+
+    def expected(self, command: str) -> str:
+        return self.expect_cmd.get(command, self.expect)
 
 
 # --------------------------------------------------------------------------- serialisers
@@ -266,8 +271,14 @@ Mut = tuple[Any, bytes | None, str, str, str]
 _PLACEHOLDER = "__NANOTWIN_FUZZ_PLACEHOLDER__"
 
 
+#: Text fields that may start with a number ("177Lu-liposome trial") but are not quantities.
+_TEXT_KEYS = {"name", "model", "description", "references", "design", "target", "drug",
+              "core_material", "cancer_type", "chelator", "nuclide", "nuclides", "enzyme"}
+
+
 def _quantity_leaves(data: Any) -> list[tuple[tuple[Any, ...], Any]]:
-    return [(p, v) for p, v in leaves(data) if is_quantity(v) and _fuzzable(p)]
+    return [(p, v) for p, v in leaves(data) if is_quantity(v) and _fuzzable(p)
+            and not {k for k in p if isinstance(k, str)} & _TEXT_KEYS]
 
 
 def _string_leaves(data: Any) -> list[tuple[tuple[Any, ...], Any]]:
@@ -401,10 +412,14 @@ def m_many_items(data: Any, rng: random.Random, fmt: str) -> Mut:
     ls = [(p, v) for p, v in containers(data) if isinstance(v, list) and v and _fuzzable(p)]
     n = rng.choice([5_000, 50_000])
     if not ls:
-        return set_at(data, ("references",), ["ref"] * n), None, fmt, "reject", f"{n} references"
+        out = set_at(data, ("references",), ["ref"] * n)
+        raw = (to_toml(out) if fmt == ".toml" else to_json(out)).encode("utf-8")
+        return None, raw, fmt, "reject", f"{n} references"
     path, node = _pick(rng, ls)
-    return (set_at(data, path, [node[0]] * n), None, fmt, "reject",
-            f"{_dot(path)}x{n}")
+    out = set_at(data, path, [node[0]] * n)
+    # JSON is YAML too, and far faster to write than PyYAML's emitter at this size
+    raw = (to_toml(out) if fmt == ".toml" else to_json(out)).encode("utf-8")
+    return None, raw, fmt, "reject", f"{_dot(path)}x{n}"
 
 
 def m_deep_nesting(data: Any, rng: random.Random, fmt: str) -> Mut:
@@ -641,6 +656,10 @@ STUDY_KINDS = [k for k in DESIGN_MUTATIONS if k not in ("encoding", "raw_text")]
 
 # --------------------------------------------------------------------------- CSV tables
 
+#: Columns a command does not read: a mutation there may be accepted by it.
+_IGNORED_COLUMNS = {"mass_g": ("fit", "image"), "sd": ("image",)}
+
+
 def _csv_cell_mutation(header: list[str], rows: list[list[str]], rng: random.Random
                        ) -> tuple[list[str], list[list[str]], str, str]:
     rows = [list(r) for r in rows]
@@ -660,6 +679,11 @@ def _csv_cell_mutation(header: list[str], rows: list[list[str]], rng: random.Ran
         expect = "either" if new in ("Tumour", "LIVER ") else "reject"
     rows[i][j] = new
     return header, rows, expect, f"row {i + 2} {col}={new[:20]!r}"
+
+
+def _ignored_by(label: str) -> dict[str, str]:
+    col = label.split(" ")[2].split("=")[0] if label.startswith("row ") else ""
+    return {c: "either" for c in _IGNORED_COLUMNS.get(col, ())}
 
 
 def _csv_structure_mutation(header: list[str], rows: list[list[str]], rng: random.Random
@@ -726,17 +750,21 @@ def csv_case(base: Base, kind: str, rng: random.Random, idx: int) -> Case:
             ["fit", "design.yaml", "table.csv", *FIT_FAST, "--out", "fit_out"],
             ["image", "table.csv", *IMAGE_FAST, "--out", "img"]]
     return Case(f"csv/{base.name}/{kind}/{idx}", "csv", f"{kind}: {label}",
-                {"table.csv": raw, "design.yaml": design}, cmds, expect)
+                {"table.csv": raw, "design.yaml": design}, cmds, expect,
+                expect_cmd=_ignored_by(label) if kind == "cell" else {})
 
 
 # --------------------------------------------------------------------------- --out
 
-#: Commands with --out: (name, argv without --out, "dir" or "file", good files, bad files).
+#: Commands with --out: (name, argv without --out, "dir" or a file suffix, good files, bad
+#: files).
 def _out_commands() -> list[tuple[str, list[str], str, dict[str, bytes], dict[str, bytes]]]:
     design = (EXAMPLES / "hdl_89zr.yaml").read_bytes()
     bad_design = design + b"\nunknown_field: 1\n"
     table = _TABLE_PCT_ID.encode()
     bad_table = table + b"tumor,96,1,0.1,%ID/kg\n"
+    table_g = _TABLE_PCT_ID_G.encode()
+    bad_table_g = table_g + b"tumor,96,1,%ID/kg,0.2\n"
     measured = (EXAMPLES / "measured_tumor_nanotumor_id8.csv").read_bytes()
     fit_design = (EXAMPLES / "nanotumor_id8_design.yaml").read_bytes()
     study = study_bases()
@@ -745,18 +773,18 @@ def _out_commands() -> list[tuple[str, list[str], str, dict[str, bytes], dict[st
     return [
         ("simulate", ["simulate", "design.yaml"], "dir", {"design.yaml": design},
          {"design.yaml": bad_design}),
-        ("export-sbml", ["export-sbml", "design.yaml"], "file", {"design.yaml": design},
+        ("export-sbml", ["export-sbml", "design.yaml"], ".xml", {"design.yaml": design},
          {"design.yaml": bad_design}),
-        ("dose", ["dose", "design.yaml"], "file", {"design.yaml": design},
+        ("dose", ["dose", "design.yaml"], ".csv", {"design.yaml": design},
          {"design.yaml": bad_design}),
-        ("dose-data", ["dose", "--data", "table.csv", "--nuclide", "Lu-177"], "file",
+        ("dose-data", ["dose", "--data", "table.csv", "--nuclide", "Lu-177"], ".csv",
          {"table.csv": table}, {"table.csv": bad_table}),
-        ("schema", ["schema"], "file", {}, {}),
+        ("schema", ["schema"], ".json", {}, {}),
         ("fit", ["fit", "design.yaml", "measured.csv", *FIT_FAST], "dir",
          {"design.yaml": fit_design, "measured.csv": measured},
          {"design.yaml": fit_design, "measured.csv": measured + b"liverr,2,1,%ID/g\n"}),
-        ("image", ["image", "table.csv", *IMAGE_FAST], "dir", {"table.csv": table},
-         {"table.csv": bad_table}),
+        ("image", ["image", "table.csv", *IMAGE_FAST], "dir", {"table.csv": table_g},
+         {"table.csv": bad_table_g}),
         ("trial", ["trial", "study.yaml", "--n", "8"], "dir",
          {"study.yaml": trial.text.encode(), **dict(trial.extra)},
          {"study.yaml": trial.text.encode() + b"\nunknown_field: 1\n", **dict(trial.extra)}),
@@ -777,7 +805,8 @@ def out_case(cmd_name: str, kind: str, idx: int = 0) -> Case:
     protected: tuple[str, ...] = ()
     extra: list[str] = []
     expect = "reject" if kind != "bad_input_fresh" or bad else "accept"
-    target = "res" if what == "dir" else "res.out"
+    out_file = f"res{what}"
+    target = "res" if what == "dir" else out_file
     if kind == "is_file":
         files["res"] = b"precious\n"
         target, protected = "res", ("res",)
@@ -793,15 +822,15 @@ def out_case(cmd_name: str, kind: str, idx: int = 0) -> Case:
             files.update({f"res/{o}": b"old results\n" for o in olds})
             protected = ("res/keep.txt", *(f"res/{o}" for o in olds))
         else:
-            files["res.out"] = b"old results\n"
-            protected = ("res.out",)
+            files[out_file] = b"old results\n"
+            protected = (out_file,)
         if kind == "nonempty_overwrite":
             extra, expect = ["--overwrite"], "accept"
             protected = ("res/keep.txt",) if what == "dir" else ()
     elif kind == "unwritable":
-        target = UNWRITABLE if what == "dir" else UNWRITABLE + "/x.out"
+        target = UNWRITABLE if what == "dir" else f"{UNWRITABLE}/x{what}"
     elif kind == "long_name":
-        target = "n" * 300 if what == "dir" else "n" * 300 + ".out"
+        target = "n" * 300 if what == "dir" else "n" * 300 + what
     elif kind == "fresh":
         expect = "accept"
     cmd = [*argv, "--out", target, *extra]
@@ -834,3 +863,52 @@ def all_cases(seed: int = 18, per_design: int = 60, per_study: int = 40, per_csv
     for name in OUT_COMMANDS:
         for kind in OUT_KINDS:
             yield out_case(name, kind)
+
+
+# --------------------------------------------------------------------------- running
+
+
+def materialise(case: Case, folder: Path) -> None:
+    """Write a case's files (and folders, FIFOs, symlinks) into ``folder``."""
+    import os
+
+    for name, data in case.files.items():
+        p = folder / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(data)
+    for name, what in case.setup.items():
+        p = folder / name
+        if what == "dir":
+            p.mkdir(parents=True, exist_ok=True)
+        elif what == "fifo":
+            os.mkfifo(p)
+        elif what.startswith("link:"):
+            os.symlink(what[5:], p)
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every path below ``folder`` with a digest of its content (never opening a FIFO)."""
+    import hashlib
+    import os
+
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        rel = str(p.relative_to(folder))
+        if p.is_symlink():
+            out[rel] = "link:" + os.readlink(p)
+        elif p.is_dir():
+            out[rel] = "dir"
+        elif p.is_file():
+            h = hashlib.sha1()
+            with p.open("rb") as fh:
+                for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                    h.update(chunk)
+            out[rel] = h.hexdigest()
+        else:
+            out[rel] = "special"
+    return out
+
+
+def changed(before: dict[str, str], after: dict[str, str]) -> set[str]:
+    """Paths created, changed or removed between two snapshots."""
+    return {k for k in after if before.get(k) != after[k]} | (set(before) - set(after))

@@ -9,6 +9,27 @@ import typer
 __all__ = ["register", "fit_command"]
 
 
+def _norm_col(c: str) -> str:
+    """Column names as the measured-data reader normalises them ("Time (h)" -> "time_h")."""
+    import re
+
+    return re.sub(r"[^a-z0-9%/]+", "_", str(c).strip().lower()).strip("_")
+
+
+#: Ranges of the numeric columns of a measured CSV: times up to 1e5 h (11 years) in the
+#: column's unit; values, SDs and SEMs (%ID/g or %ID) up to 1e6; up to 1e5 animals.
+_FIT_COLUMNS: dict[str, tuple[float | None, float | None, str]] = {
+    **{f"time_{u}": (0.0, 1e5 / f, u) for u, f in (
+        ("h", 1.0), ("hr", 1.0), ("hrs", 1.0), ("hours", 1.0), ("hour", 1.0),
+        ("min", 1 / 60), ("minutes", 1 / 60), ("d", 24.0), ("day", 24.0), ("days", 24.0),
+        ("s", 1 / 3600))},
+    "time": (0.0, 1e5, "h"),
+    **{c: (0.0, 1e6, "") for c in ("value", "value_pct_id_per_g", "value_pct_id",
+                                    "pct_id_per_g", "pct_id", "sd", "std", "stdev", "sem")},
+    "n": (0.0, 1e5, "animals"),
+}
+
+
 def _g(v: float) -> str:
     return "-" if v != v else f"{v:.3g}"  # NaN -> "-"
 
@@ -39,7 +60,9 @@ def fit_command(
     from nanotwin.outputs import check_output_dir, output_dir
 
     check_output_dir(out, overwrite=overwrite)
-    read_table(measured, what="measured CSV", lower=False)  # size, UTF-8, CSV structure
+    # size, UTF-8, CSV structure and finite numbers in range; the fit reads the file itself
+    read_table(measured, what="measured CSV", rename=_norm_col, numeric=_FIT_COLUMNS,
+               optional_numeric=tuple(_FIT_COLUMNS))
     res = fit(design, measured, params, bayes=bayes, walkers=walkers, steps=steps,
               seed=seed, n_starts=starts, profile_points=profile_points)
     tab = res.table()
