@@ -85,6 +85,10 @@ def _check_quantity_text(text: str, value: Any, unit: str, field: str) -> None:
         raise DesignError(
             f"{field}: a quantity of {len(text)} characters; write a number and a unit (at most "
             f"{MAX_QUANTITY_CHARS} characters), e.g. '1 {unit}'", field)
+    if not re.match(r"[-+]?\s*(\d|\.\d)", text):  # pint reads a bare "nm" as 1 nm
+        raise DesignError(
+            f"{field}: {_short(value)} has no number; write a number and a unit, e.g. "
+            f"'1 {unit}'", field)
     bad = next((c for c in text if not (c.isalnum() or c.isspace() or c in ".+-*/^()%°_·")),
                None)
     if bad is not None:  # the unit parser skips such characters silently ("2;h" -> 2 h)
@@ -220,6 +224,25 @@ def to_canonical(value: Any, unit: str, field: str, *, allow_plain: bool = True,
     return out
 
 
+def _ratio_mismatch(reg: Any, q: Any, unit: str) -> bool:
+    """True when ``unit`` is a ratio of like quantities (mg/kg: dimensionless) and ``q``'s unit
+    is not the same kind of ratio — pint would convert '5 %' or '3 mg/kg mg/kg' to mg/kg."""
+    target = reg.Quantity(1, unit)
+    if not target.dimensionless or not target.unit_items():
+        return False
+
+    def split(items: Any) -> tuple[dict[str, float], dict[str, float]]:
+        num: dict[str, float] = {}
+        den: dict[str, float] = {}
+        for name, exp in items:
+            side = num if exp > 0 else den
+            for dim, k in reg.get_dimensionality(name).items():
+                side[dim] = side.get(dim, 0.0) + k * abs(exp)
+        return num, den
+
+    return split(q.unit_items()) != split(target.unit_items())
+
+
 def _to_canonical(value: Any, unit: str, field: str, *, allow_plain: bool) -> float:
     reg = _registry()
     if isinstance(value, bool):
@@ -260,6 +283,10 @@ def _to_canonical(value: Any, unit: str, field: str, *, allow_plain: bool) -> fl
             f"{field}: {_short(value)} has no unit; write it with its unit, e.g. "
             f"'{_short(mag, 30)} {unit}'", field)
     _finite(q.magnitude, value, unit, field)
+    if _ratio_mismatch(reg, q, unit):
+        raise DesignError(
+            f"{field}: {_short(value)} is in '{q.units:~}', not a ratio like '{unit}'; give a "
+            f"quantity in {unit}", field)
     try:
         converted = q.to(unit).magnitude
     except Exception:

@@ -144,17 +144,17 @@ _TABLE_PCT_ID = """organ,time_h,value,sd,unit
 liver,1,20,2,%ID
 liver,24,18,2,%ID
 liver,72,9,1,%ID
-kidney,1,5,0.5,%ID
-kidney,24,3,0.4,%ID
-kidney,72,1,0.2,%ID
+kidneys,1,5,0.5,%ID
+kidneys,24,3,0.4,%ID
+kidneys,72,1,0.2,%ID
 tumor,1,1,0.2,%ID
 tumor,24,3,0.5,%ID
 tumor,72,2,0.4,%ID
 """
 _TABLE_PCT_ID_G = """organ,time_h,value,unit,mass_g
-blood,1,30,%ID/g,
-blood,24,5,%ID/g,
-blood,72,1,%ID/g,
+liver,1,30,%ID/g,
+liver,24,25,%ID/g,
+liver,72,15,%ID/g,
 spleen,1,40,%ID/g,
 spleen,24,35,%ID/g,
 spleen,72,20,%ID/g,
@@ -746,7 +746,8 @@ def csv_case(base: Base, kind: str, rng: random.Random, idx: int) -> Case:
         if expect == "accept":
             expect = "either"
     design = (EXAMPLES / "nanotumor_id8_design.yaml").read_bytes()
-    cmds = [["dose", "--data", "table.csv", "--nuclide", "Lu-177", "--out", "doses.csv"],
+    cmds = [["dose", "--data", "table.csv", "--nuclide", "Lu-177", "--tumor-mass", "0.2",
+             "--out", "doses.csv"],
             ["fit", "design.yaml", "table.csv", *FIT_FAST, "--out", "fit_out"],
             ["image", "table.csv", *IMAGE_FAST, "--out", "img"]]
     return Case(f"csv/{base.name}/{kind}/{idx}", "csv", f"{kind}: {label}",
@@ -777,7 +778,8 @@ def _out_commands() -> list[tuple[str, list[str], str, dict[str, bytes], dict[st
          {"design.yaml": bad_design}),
         ("dose", ["dose", "design.yaml"], ".csv", {"design.yaml": design},
          {"design.yaml": bad_design}),
-        ("dose-data", ["dose", "--data", "table.csv", "--nuclide", "Lu-177"], ".csv",
+        ("dose-data", ["dose", "--data", "table.csv", "--nuclide", "Lu-177", "--tumor-mass",
+                       "0.2"], ".csv",
          {"table.csv": table}, {"table.csv": bad_table}),
         ("schema", ["schema"], ".json", {}, {}),
         ("fit", ["fit", "design.yaml", "measured.csv", *FIT_FAST], "dir",

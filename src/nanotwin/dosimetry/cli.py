@@ -58,7 +58,11 @@ def dose(
         masses = phantom_masses(ph)
         tia_s: dict[str, float] = {}
         for organ, g in df.groupby("organ", sort=False):
-            unit = str(g["unit"].iloc[0]) if "unit" in g else "%ID"
+            units = sorted(set(g["unit"])) if "unit" in g else ["%ID"]
+            if len(units) > 1:
+                raise DataError(f"{data.name}: organ {organ!r} mixes units "
+                                f"{', '.join(map(repr, units[:3]))}; give one unit per organ")
+            unit = str(units[0])
             y = g["value"].to_numpy(float)
             sd = g["sd"].to_numpy(float) if "sd" in g and g["sd"].notna().all() else None
             if unit == "%ID/g":
