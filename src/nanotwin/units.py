@@ -85,10 +85,11 @@ def _check_quantity_text(text: str, value: Any, unit: str, field: str) -> None:
         raise DesignError(
             f"{field}: a quantity of {len(text)} characters; write a number and a unit (at most "
             f"{MAX_QUANTITY_CHARS} characters), e.g. '1 {unit}'", field)
-    if not re.match(r"[-+]?\s*(\d|\.\d)", text):  # pint reads a bare "nm" as 1 nm
+    # pint reads a bare "nm" as 1 nm; "inf nm" is a number (refused as not finite, later)
+    if not re.match(r"[-+]?\s*(\d|\.\d|(inf(inity)?|nan)\b)", text, re.IGNORECASE):
         raise DesignError(
-            f"{field}: {_short(value)} has no number; write a number and a unit, e.g. "
-            f"'1 {unit}'", field)
+            f"{field}: cannot read {_short(value)} as a quantity: it has no number; write a "
+            f"number and a unit, e.g. '1 {unit}'", field)
     bad = next((c for c in text if not (c.isalnum() or c.isspace() or c in ".+-*/^()%°_·")),
                None)
     if bad is not None:  # the unit parser skips such characters silently ("2;h" -> 2 h)
@@ -285,8 +286,8 @@ def _to_canonical(value: Any, unit: str, field: str, *, allow_plain: bool) -> fl
     _finite(q.magnitude, value, unit, field)
     if _ratio_mismatch(reg, q, unit):
         raise DesignError(
-            f"{field}: {_short(value)} is in '{q.units:~}', not a ratio like '{unit}'; give a "
-            f"quantity in {unit}", field)
+            f"{field}: {_short(value)} is in '{q.units:~}', which cannot be converted to "
+            f"'{unit}' (not the same kind of ratio); give a quantity in {unit}", field)
     try:
         converted = q.to(unit).magnitude
     except Exception:

@@ -64,12 +64,16 @@ def _time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, old)
 
 
-def run_case(case: fc.Case, folder: Path) -> list[tuple[list[str], int]]:
-    """Run every command of ``case`` in ``folder`` and check the rules (module docstring)."""
+def run_case(case: fc.Case, folder: Path, only: tuple[str, ...] = ()
+             ) -> list[tuple[list[str], int]]:
+    """Run the commands of ``case`` (``only`` these, if given) in ``folder`` and check the rules
+    (module docstring)."""
     folder.mkdir(parents=True, exist_ok=True)
     fc.materialise(case, folder)
     codes = []
     for argv in case.commands:
+        if only and argv[0] not in only:
+            continue
         before = fc.snapshot(folder)
         with contextlib.chdir(folder), warnings.catch_warnings(), _time_limit(LIMIT_S):
             warnings.simplefilter("ignore")  # the CLI shows warnings; they are not errors
@@ -227,14 +231,22 @@ def test_a_study_naming_a_fifo_fails_fast_in_a_real_process(tmp_path: Path) -> N
 # --------------------------------------------------------------------------- slow variant
 
 @pytest.mark.slow
-@settings(max_examples=1500, **_SETTINGS)
+@settings(max_examples=2500, **_SETTINGS)
+@given(case=_cases("design", fc.DESIGN_KINDS))
+def test_fuzz_designs_validate_thorough(case: fc.Case,
+                                        tmp_path_factory: pytest.TempPathFactory) -> None:
+    run_case(case, _folder(tmp_path_factory), only=("validate",))
+
+
+@pytest.mark.slow
+@settings(max_examples=300, **_SETTINGS)
 @given(case=_cases("design", fc.DESIGN_KINDS))
 def test_fuzz_designs_thorough(case: fc.Case, tmp_path_factory: pytest.TempPathFactory) -> None:
     run_case(case, _folder(tmp_path_factory))
 
 
 @pytest.mark.slow
-@settings(max_examples=300, **_SETTINGS)
+@settings(max_examples=200, **_SETTINGS)
 @given(case=_cases("csv", sorted(set(fc.CSV_KINDS))))
 def test_fuzz_measured_tables_thorough(case: fc.Case,
                                        tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -242,7 +254,7 @@ def test_fuzz_measured_tables_thorough(case: fc.Case,
 
 
 @pytest.mark.slow
-@settings(max_examples=200, **_SETTINGS)
+@settings(max_examples=120, **_SETTINGS)
 @given(case=_cases("study", fc.STUDY_KINDS))
 def test_fuzz_studies_thorough(case: fc.Case, tmp_path_factory: pytest.TempPathFactory) -> None:
     run_case(case, _folder(tmp_path_factory))

@@ -132,17 +132,22 @@ def _n(low: float | None = None, high: float | None = None, *,  # noqa: ANN202
     """A BeforeValidator for a plain number: finite and within ``low`` .. ``high``."""
 
     def check(value: Any, info: Any) -> Any:
-        value = _plain_number(value)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            try:
-                v = float(value)
-            except OverflowError:
-                v = math.copysign(math.inf, value)
-            return check_range(v, info.field_name or "value", unit, low=low, high=high,
-                               low_open=low_open, high_open=high_open, why=why)
-        return value
+        return _in_range(_plain_number(value), info, unit, low=low, high=high,
+                         low_open=low_open, high_open=high_open, why=why)
 
     return BeforeValidator(check, json_schema_input_type=float | str)
+
+
+def _in_range(value: Any, info: Any, unit: str = "", **bounds: Any) -> Any:
+    """A number as a float checked by :func:`~nanotwin.units.check_range`; other values are
+    returned unchanged for pydantic to name the type error."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            v = float(value)
+        except OverflowError:  # an integer of hundreds of digits
+            v = math.copysign(math.inf, value)
+        return check_range(v, info.field_name or "value", unit, **bounds)
+    return value
 
 
 def _fraction_or_percent(value: Any, info: Any) -> Any:
@@ -158,14 +163,8 @@ def _fraction_or_percent(value: Any, info: Any) -> Any:
                 return value
         else:
             value = _plain_number(value)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        try:
-            v = float(value)
-        except OverflowError:
-            v = math.copysign(math.inf, value)
-        return check_range(v, info.field_name or "value", low=0.0, high=1.0,
-                           why="a fraction; or write a percentage such as '95 %'")
-    return value
+    return _in_range(value, info, low=0.0, high=1.0,
+                     why="a fraction; or write a percentage such as '95 %'")
 
 
 def _percent(value: Any, info: Any) -> Any:
@@ -175,13 +174,7 @@ def _percent(value: Any, info: Any) -> Any:
         if text.endswith("%") and len(text) <= 40:
             text = text[:-1]
         value = _plain_number(text)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        try:
-            v = float(value)
-        except OverflowError:
-            v = math.copysign(math.inf, value)
-        return check_range(v, info.field_name or "value", "%", low=0.0, high=100.0)
-    return value
+    return _in_range(value, info, "%", low=0.0, high=100.0)
 
 
 def _lower_token(value: Any, info: Any) -> Any:
