@@ -318,7 +318,11 @@ def parse_text(text: str, kind: str, name: str = "input") -> Any:
                 problem = getattr(exc, "problem", None) or str(exc).splitlines()[0] or \
                     "syntax error"
                 where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-                raise DesignError(f"{name}: malformed YAML{where}: {short(problem, 120)}; fix "
+                if "nesting depth" in str(problem):  # libyaml's own limit (1000 levels)
+                    raise DesignError(f"{name}: nested more than {MAX_DEPTH} levels deep"
+                                      f"{where.replace(' at', ' (at', 1)}{')' if where else ''}"
+                                      "; a design or study file needs far fewer", name) from None
+                raise DesignError(f"{name}: malformed YAML{where}: {cut(str(problem), 120)}; fix "
                                   "the syntax there", name) from None
         elif kind in ("json", "toml"):
             if _bracket_depth(text) > MAX_DEPTH:
@@ -342,7 +346,7 @@ def parse_text(text: str, kind: str, name: str = "input") -> Any:
                     where = f" at line {m.group(1)}, column {m.group(2)}" if m else ""
                     head = re.sub(r"\s*\(at line.*\)", "", msg.splitlines()[0]) if msg else \
                         "syntax error"
-                    raise DesignError(f"{name}: malformed TOML{where}: {short(head, 120)}; fix "
+                    raise DesignError(f"{name}: malformed TOML{where}: {cut(head, 120)}; fix "
                                       "the syntax there", name) from None
         else:
             raise DesignError(f"{name}: unknown file type {kind!r}; use YAML, JSON or TOML", name)
@@ -353,7 +357,7 @@ def parse_text(text: str, kind: str, name: str = "input") -> Any:
         if isinstance(exc, DesignError):
             raise
         # e.g. an integer literal of more than 4300 digits (Python's int limit)
-        raise DesignError(f"{name}: cannot be read as {kind.upper()}: {short(str(exc), 120)}; "
+        raise DesignError(f"{name}: cannot be read as {kind.upper()}: {cut(str(exc), 120)}; "
                           "fix the value", name) from None
     check_tree(data, name)
     return data
