@@ -531,8 +531,8 @@ def read_table(path: str | os.PathLike[str], *, what: str = "measured CSV",
         msg = str(exc)
         if "field larger than field limit" in msg:
             msg = f"a cell far longer than {MAX_CELL} characters"
-        raise DataError(f"{name}: line {lineno} cannot be read as CSV ({short(msg, 80)}); save "
-                        "it as comma-separated text with a header row", name) from None
+        raise DataError(f"{name}: not a readable CSV table (line {lineno}: {cut(msg, 80)}); "
+                        "save it as comma-separated text with a header row", name) from None
     if len(rows) != len(lines):  # a quoted field ran past the end of the text
         raise DataError(f"{name}: a quoted cell is never closed; check the quotes", name)
     (_, header), body = rows[0], rows[1:]

@@ -129,7 +129,7 @@ _LIGHT_DESIGN = [k for k in fc.DESIGN_KINDS if k not in _HEAVY]
 
 # --------------------------------------------------------------------------- default variant
 
-@settings(max_examples=40, **_SETTINGS)
+@settings(max_examples=60, **_SETTINGS)
 @given(case=_cases("design", _LIGHT_DESIGN))
 def test_fuzz_designs(case: fc.Case, tmp_path_factory: pytest.TempPathFactory) -> None:
     run_case(case, _folder(tmp_path_factory))
@@ -141,7 +141,7 @@ def test_fuzz_designs_heavy(case: fc.Case, tmp_path_factory: pytest.TempPathFact
     run_case(case, _folder(tmp_path_factory))
 
 
-@settings(max_examples=20, **_SETTINGS)
+@settings(max_examples=25, **_SETTINGS)
 @given(case=_cases("csv", sorted(set(fc.CSV_KINDS))))
 def test_fuzz_measured_tables(case: fc.Case, tmp_path_factory: pytest.TempPathFactory) -> None:
     run_case(case, _folder(tmp_path_factory))
@@ -231,7 +231,7 @@ def test_a_study_naming_a_fifo_fails_fast_in_a_real_process(tmp_path: Path) -> N
 # --------------------------------------------------------------------------- slow variant
 
 @pytest.mark.slow
-@settings(max_examples=2500, **_SETTINGS)
+@settings(max_examples=3000, **_SETTINGS)
 @given(case=_cases("design", fc.DESIGN_KINDS))
 def test_fuzz_designs_validate_thorough(case: fc.Case,
                                         tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -239,14 +239,14 @@ def test_fuzz_designs_validate_thorough(case: fc.Case,
 
 
 @pytest.mark.slow
-@settings(max_examples=300, **_SETTINGS)
+@settings(max_examples=500, **_SETTINGS)
 @given(case=_cases("design", fc.DESIGN_KINDS))
 def test_fuzz_designs_thorough(case: fc.Case, tmp_path_factory: pytest.TempPathFactory) -> None:
     run_case(case, _folder(tmp_path_factory))
 
 
 @pytest.mark.slow
-@settings(max_examples=200, **_SETTINGS)
+@settings(max_examples=400, **_SETTINGS)
 @given(case=_cases("csv", sorted(set(fc.CSV_KINDS))))
 def test_fuzz_measured_tables_thorough(case: fc.Case,
                                        tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -254,7 +254,7 @@ def test_fuzz_measured_tables_thorough(case: fc.Case,
 
 
 @pytest.mark.slow
-@settings(max_examples=120, **_SETTINGS)
+@settings(max_examples=200, **_SETTINGS)
 @given(case=_cases("study", fc.STUDY_KINDS))
 def test_fuzz_studies_thorough(case: fc.Case, tmp_path_factory: pytest.TempPathFactory) -> None:
     run_case(case, _folder(tmp_path_factory))

@@ -17,8 +17,9 @@ Every other quantity is also finite and inside a physical range, stated in the e
 (so a typo or a wrong unit is caught here and not as a solver failure later). The ranges are
 wide — they exist to catch impossible values, not unusual ones:
 
-- core density ≤ 25 g/cm^3: the densest element, osmium, is 22.59 g/cm^3 (CRC Handbook of
-  Chemistry and Physics, 97th ed., 2016).
+- core density 1e-3 – 25 g/cm^3: from air (1.2e-3 g/cm^3 at 20 °C; gas-filled bubbles are
+  the lightest cores) to the densest element, osmium, 22.59 g/cm^3 (CRC Handbook of Chemistry
+  and Physics, 97th ed., 2016).
 - PEG molecular weight ≤ 100 kDa and grafting density ≤ 10 chains/nm^2: PEGs on nanoparticles
   are 0.5–40 kDa at ≤ ~2 chains/nm^2 (Suk et al., Adv Drug Deliv Rev 2016;99:28).
 - Ligand Kd 1e-6 – 1e7 nM: from tighter than streptavidin–biotin (Kd ~ 1e-14 M = 1e-5 nM;
@@ -197,8 +198,9 @@ PerNm2 = Annotated[float, _q("1/nm**2", low=0, high=10, low_open=True)]
 PerHour = Annotated[float, _q("1/h", low=0, high=1e4)]
 MgPerKg = Annotated[float, _q("mg/kg", low=0, high=1e4)]
 ActivityMBq = Annotated[float, _q("MBq", low=0, high=1e6)]
-GramPerCm3 = Annotated[float, _q("g/cm**3", low=0, high=25, low_open=True,
-                                 why="the densest element, osmium, is 22.6 g/cm^3")]
+GramPerCm3 = Annotated[float, _q("g/cm**3", low=1e-3, high=25,
+                                 why="from air, 1.2e-3 g/cm^3 (gas-filled bubbles), to the "
+                                     "densest element, osmium, 22.6 g/cm^3")]
 MBqPerMg = Annotated[float, _q("MBq/mg", low=0, high=1e10, low_open=True,
                                why="carrier-free F-18 is 3.5e9 MBq/mg")]
 Relaxivity = Annotated[float, _q("1/mM/s", low=0, high=1e6, low_open=True)]
