@@ -245,7 +245,12 @@ def fail(message: str) -> None:
 
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Decorator for commands: DesignError (and missing files) -> one line on stderr, exit 2."""
+    """Decorator for commands: every failure -> one line on stderr, never a traceback.
+
+    DesignError / DataError and problems with the paths a user named exit with code 2; an
+    unexpected exception (a bug) exits with code 3 and says so; ``NANOTWIN_DEBUG=1`` re-raises
+    it with its traceback. The rules are in :mod:`nanotwin._user_errors`.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -253,8 +258,15 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         except DesignError as exc:
             fail(str(exc))
-        except FileNotFoundError as exc:
-            fail(f"file not found: {exc.filename}; check the path")
+        except BaseException as exc:  # the CLI's last line of defence
+            # typer's / click's own exits and usage errors (typer may vendor click) pass on
+            if isinstance(exc, SystemExit | GeneratorExit) or any(
+                    c.__name__ in ("Exit", "Abort", "ClickException")
+                    for c in type(exc).__mro__):
+                raise
+            from nanotwin._user_errors import explain
+
+            explain(exc, func.__name__.removesuffix("_cmd").replace("_", "-"))
 
     return wrapper
 

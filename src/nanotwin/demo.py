@@ -41,6 +41,8 @@ def register(app: typer.Typer) -> None:
     def demo(
         out: Path = typer.Option(Path("nanotwin-demo"), "--out", "-o", help="Output folder."),
         images: bool = typer.Option(True, "--images/--no-images", help="Also make PET/CT images."),
+        overwrite: bool = typer.Option(False, "--overwrite",
+                                       help="Write into an existing non-empty --out folder."),
     ) -> None:
         """Run the built-in example (64Cu PEG-liposome in a tumour-bearing mouse) end to end:
         biodistribution, doses and a PET/CT panel, written to OUT."""
@@ -48,16 +50,31 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.rule import Rule
 
+        from nanotwin.outputs import prepare_output_dir
         from nanotwin.pbpk import demo_design_mapping
 
         console = Console()
-        out.mkdir(parents=True, exist_ok=True)
-        design_path = out / "design.yaml"
-        design_path.write_text(yaml.safe_dump(demo_design_mapping(), sort_keys=False))
-        console.print(f"built-in example design written to {design_path}")
-        command = typer.main.get_command(app)
-        for args in demo_steps(design_path, out, images=images):
-            console.print(Rule(f"nanotwin {' '.join(args)}"))
-            command.main(args=args, prog_name="nanotwin", standalone_mode=False)
+        existed = out.is_dir()
+        before = set(out.iterdir()) if existed else set()
+        out = prepare_output_dir(out, overwrite=overwrite)
+        try:
+            design_path = out / "design.yaml"
+            design_path.write_text(yaml.safe_dump(demo_design_mapping(), sort_keys=False))
+            console.print(f"built-in example design written to {design_path}")
+            command = typer.main.get_command(app)
+            for args in demo_steps(design_path, out, images=images):
+                console.print(Rule(f"nanotwin {' '.join(args)}"))
+                code = command.main(args=[*args, *(["--overwrite"] if overwrite else [])],
+                                    prog_name="nanotwin", standalone_mode=False)
+                if code:  # the step printed its one-line error
+                    raise typer.Exit(code=code)
+        except BaseException:
+            # each step writes its own outputs only when it succeeds; a later failure also
+            # removes what the demo added (what --overwrite replaced cannot come back)
+            import shutil
+
+            for p in ([out] if not existed else sorted(set(out.iterdir()) - before)):
+                shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+            raise
         console.print(Rule())
         console.print(f"all outputs are in {out}/")

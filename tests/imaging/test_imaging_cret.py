@@ -99,5 +99,6 @@ def test_cli_cret_modality(tmp_path) -> None:
     assert (out / "cret_24h.nii.gz").is_file() and (out / "panel.png").is_file()
     bad = CliRunner().invoke(app, ["image", str(csv), "--modality", "cret", "--times", "24",
                                    "--voxel", "1.0", "--nuclide", "Zr-89", "--activity", "10",
-                                   "--mass", "0.5", "--dye", "Cy5.5", "--out", str(out)])
+                                   "--mass", "0.5", "--dye", "Cy5.5", "--out",
+                                   str(tmp_path / "o2")])
     assert bad.exit_code == 2 and "--dye-fraction" in bad.output

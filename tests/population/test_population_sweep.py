@@ -61,6 +61,7 @@ def test_cli_sweep(tmp_path):
     data["sweep"].update({"n": 4, "nuclides": ["Lu-177/DOTA"]})
     p = tmp_path / "s.yaml"
     p.write_text(yaml.safe_dump(data))
-    r = CliRunner().invoke(app, ["optimize", str(p), "--sweep-only", "--out", str(tmp_path)])
+    out = tmp_path / "o"  # a new folder: an existing non-empty one needs --overwrite
+    r = CliRunner().invoke(app, ["optimize", str(p), "--sweep-only", "--out", str(out)])
     assert r.exit_code == 0, r.output
-    assert (tmp_path / "sweep.csv").is_file()
+    assert (out / "sweep.csv").is_file()

@@ -12,9 +12,10 @@ __all__ = ["register"]
 
 def register(app: typer.Typer) -> None:
     """Add the design commands to the root app."""
-    from nanotwin.cli import fail
+    from nanotwin.cli import fail, handle_errors
 
     @app.command("validate")
+    @handle_errors
     def validate(
         files: list[Path] = typer.Argument(..., help="Design files (.yaml, .yml, .json, .toml)."),
     ) -> None:
@@ -46,15 +47,21 @@ def register(app: typer.Typer) -> None:
             fail(errors[-1])
 
     @app.command("schema")
+    @handle_errors
     def schema(
         out: Path | None = typer.Option(None, "--out", "-o", help="Write the schema to a file."),
+        overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out."),
     ) -> None:
         """Print (or write) the JSON Schema of design files, for editors."""
         from nanotwin.design import design_schema
+        from nanotwin.outputs import check_output_file, output_file
 
+        if out is not None:
+            check_output_file(out, overwrite=overwrite)
         text = json.dumps(design_schema(), indent=2)
         if out is None:
             typer.echo(text)
         else:
-            out.write_text(text + "\n", encoding="utf-8")
+            with output_file(out, overwrite=overwrite) as tmp:
+                tmp.write_text(text + "\n", encoding="utf-8")
             typer.echo(f"wrote {out}")

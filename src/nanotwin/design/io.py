@@ -4,7 +4,6 @@ design warnings, and the JSON Schema for editors."""
 from __future__ import annotations
 
 import difflib
-import json
 import re
 import warnings
 from collections.abc import Mapping
@@ -16,60 +15,22 @@ from nanotwin.errors import DesignError, DesignWarning
 
 __all__ = ["load_design", "read_design_file", "design_schema", "design_warnings"]
 
-_SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml"}
-
 
 def read_design_file(path: str | Path) -> dict[str, Any]:
     """Parse a YAML, JSON or TOML design file into a mapping.
 
+    The file is read within the limits of :mod:`nanotwin.inputs` (size, UTF-8, nesting, YAML
+    aliases, string length) before it is parsed.
+
     Raises
     ------
     DesignError
-        If the file is missing, has an unknown suffix or is malformed (with line and column).
+        If the file is missing, too large, not UTF-8, has an unknown suffix or is malformed
+        (with line and column).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise DesignError(f"{path}: no such file; check the path")
-    kind = _SUFFIXES.get(path.suffix.lower())
-    if kind is None:
-        raise DesignError(
-            f"{path.name}: unknown design file type {path.suffix!r}; use .yaml, .yml, .json or "
-            ".toml")
-    text = path.read_text(encoding="utf-8")
-    try:
-        if kind == "yaml":
-            import yaml
+    from nanotwin.inputs import load_mapping_file
 
-            data = yaml.safe_load(text)
-        elif kind == "json":
-            data = json.loads(text)
-        else:
-            import tomllib
-
-            data = tomllib.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DesignError(
-            f"{path.name}: malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}; "
-            "fix the syntax there") from None
-    except Exception as exc:  # yaml.YAMLError, tomllib.TOMLDecodeError
-        mark = getattr(exc, "problem_mark", None)
-        if mark is not None:
-            problem = getattr(exc, "problem", None) or "syntax error"
-            raise DesignError(
-                f"{path.name}: malformed YAML at line {mark.line + 1}, column {mark.column + 1}: "
-                f"{problem}; fix the syntax there") from None
-        msg = str(exc)
-        m = re.search(r"line (\d+), column (\d+)", msg)
-        where = f" at line {m.group(1)}, column {m.group(2)}" if m else ""
-        head = re.sub(r"\s*\(at line.*\)", "", msg.splitlines()[0]) if msg else "syntax error"
-        raise DesignError(
-            f"{path.name}: malformed {kind.upper()}{where}: {head}; fix the syntax there"
-        ) from None
-    if not isinstance(data, dict):
-        raise DesignError(
-            f"{path.name}: a design file must hold a mapping (name:, nanoparticle:, …), got "
-            f"{type(data).__name__}")
-    return data
+    return load_mapping_file(path, what="design file")
 
 
 def _model_at(loc: tuple[Any, ...]) -> Any:
@@ -99,26 +60,46 @@ def _model_at(loc: tuple[Any, ...]) -> Any:
 
 
 def _format_error(err: Mapping[str, Any]) -> str:
+    from nanotwin.inputs import cut, short
+
     loc = tuple(err.get("loc", ()))
     field = ".".join(str(p) for p in loc) or "design"
     etype = err.get("type", "")
     msg = str(err.get("msg", ""))
     value = err.get("input")
+    ctx = err.get("ctx") or {}
     if etype == "missing":
         return f"{field}: is required but missing; add it to the design"
     if etype == "extra_forbidden":
         model = _model_at(loc)
         names = list(getattr(model, "model_fields", {}) or [])
-        key = str(loc[-1]).lower()
+        key = str(loc[-1]).lower()[:200]
         close = [n for n in names if n.startswith(key) or key in n][:3]
         close = close or difflib.get_close_matches(key, names, n=3, cutoff=0.5)
         hint = f"did you mean {', '.join(close)}?" if close else f"allowed: {', '.join(names)}"
-        return f"{field}: unknown field; {hint}"
+        return f"{cut(field, 120)}: unknown field; {hint}"
     if etype in ("literal_error", "enum"):
-        expected = re.findall(r"'([^']+)'", str(err.get("ctx", {}).get("expected", "")))
-        close = difflib.get_close_matches(str(value), expected, n=3, cutoff=0.4)
+        expected = re.findall(r"'([^']+)'", str(ctx.get("expected", "")))
+        close = difflib.get_close_matches(str(value)[:200], expected, n=3, cutoff=0.4) \
+            if isinstance(value, str) else []
         hint = f"did you mean {', '.join(close)}?" if close else f"use one of {', '.join(expected)}"
-        return f"{field}: {value!r} is not allowed; {hint}"
+        return f"{field}: {short(value)} is not allowed; {hint}"
+    if etype == "string_too_long":
+        n = len(value) if isinstance(value, str) else "too many"
+        return (f"{field}: is {n} characters long; at most {ctx.get('max_length')} are allowed "
+                "— shorten it")
+    if etype == "too_long":
+        n = len(value) if hasattr(value, "__len__") else "too many"
+        return (f"{field}: has {n} entries; at most {ctx.get('max_length')} are allowed — "
+                "remove some")
+    if etype == "finite_number":
+        return f"{field}: {short(value)} is not a finite number; give a finite value"
+    if etype in ("string_type", "float_type", "int_type", "bool_type", "list_type",
+                 "tuple_type") and not isinstance(value, str | int | float):
+        what = {"string_type": "a text", "float_type": "a number", "int_type": "a whole number",
+                "bool_type": "true or false", "list_type": "a list",
+                "tuple_type": "a list"}[etype]
+        return f"{field}: must be {what}, got {short(value)}"
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
     # a DesignError raised inside a validator already names its (leaf) field: drop that prefix
@@ -130,14 +111,14 @@ def _format_error(err: Mapping[str, Any]) -> str:
     if m and m.group(1) in (getattr(_model_at((*loc, "_")), "model_fields", {}) or {}):
         return f"{field}.{m.group(1)}: {m.group(2)}"
     if etype in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        return f"{field}: {msg.lower()}, got {value!r}; correct the value"
-    if etype in ("float_parsing", "float_type", "int_parsing"):
-        return f"{field}: {value!r} is not a number; give a number with its unit"
+        return f"{field}: {msg.lower()}, got {short(value)}; correct the value"
+    if etype in ("float_parsing", "float_type", "int_parsing", "int_from_float"):
+        return f"{field}: {short(value)} is not a number; give a number with its unit"
     if etype in ("model_type", "model_attributes_type", "dict_type"):
         return f"{field}: must be a mapping of fields, got {type(value).__name__}"
     if etype == "too_short":
         return f"{field}: must not be empty; {msg.lower()}"
-    return f"{field}: {msg}"
+    return f"{field}: {cut(msg, 300)}"
 
 
 def design_warnings(design: Design) -> list[str]:
@@ -235,6 +216,9 @@ def load_design(
             data: Any = read_design_file(source)
             where = f"{Path(source).name}: "
         elif isinstance(source, Mapping):
+            from nanotwin.inputs import check_tree
+
+            check_tree(source, "design")
             data = dict(source)
             where = ""
         else:

@@ -9,6 +9,11 @@ import typer
 from nanotwin.cli import handle_errors, validation_group
 from nanotwin.errors import DataError, DesignError
 
+_TABLE_SUFFIXES = (".csv", ".parquet", ".pq", ".nc")
+#: Numeric columns of a measured table: finite, within (low, high, unit). Times up to 1e5 h
+#: (11 years); values and SDs (in %ID, %ID/g or MBq) up to 1e6; organ masses up to 1e5 g.
+MEASURED_COLUMNS = {"time_h": (0.0, 1e5, "h"), "value": (0.0, 1e6, ""),
+                    "sd": (0.0, 1e6, ""), "mass_g": (1e-9, 1e5, "g")}
 
 @handle_errors
 def dose(
@@ -23,6 +28,7 @@ def dose(
     model: str = typer.Option("auto", "--model", help="TIA model for measured data."),
     alpha_rbe: float = typer.Option(5.0, "--alpha-rbe", help="RBE of alphas."),
     out: Path | None = typer.Option(None, "--out", help="Write the dose table to this CSV."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out file."),
 ) -> None:
     """Absorbed doses per organ (Gy/GBq) from a simulated design or measured data."""
     from rich.console import Console
@@ -30,29 +36,33 @@ def dose(
 
     from nanotwin.dosimetry.doses import dose_from_result, dose_from_tia
     from nanotwin.dosimetry.tia import tia
+    from nanotwin.outputs import check_output_file, output_file
     from nanotwin.physics import canonical_nuclide
 
+    if out is not None:
+        check_output_file(out, overwrite=overwrite, suffixes=_TABLE_SUFFIXES)
     if (design is None) == (data is None):
         raise DesignError("dose: give either a DESIGN file or --data MEASURED.csv (not both)")
     if data is not None:
         if not nuclide:
             raise DesignError("--nuclide: measured data need the nuclide; add --nuclide Lu-177")
         nuc = canonical_nuclide(nuclide)
-        import pandas as pd
+        from nanotwin.inputs import read_table
 
-        if not data.is_file():
-            raise FileNotFoundError(2, "not found", str(data))
-        df = pd.read_csv(data)
-        if not {"organ", "time_h", "value"} <= set(df.columns):
-            raise DataError(f"{data.name}: needs columns organ, time_h, value (optional sd, "
-                            f"unit, mass_g); found {', '.join(map(str, df.columns))}")
+        # size, UTF-8, CSV structure and finite numbers in range, one line per problem
+        df = read_table(data, what="measured CSV", required=("organ", "time_h", "value"),
+                        numeric=MEASURED_COLUMNS, optional_numeric=("sd", "mass_g"))
         ph = phantom or "mouse_25g"
         from nanotwin.dosimetry.phantoms import phantom_masses
 
         masses = phantom_masses(ph)
         tia_s: dict[str, float] = {}
         for organ, g in df.groupby("organ", sort=False):
-            unit = str(g["unit"].iloc[0]) if "unit" in g else "%ID"
+            units = sorted(set(g["unit"])) if "unit" in g else ["%ID"]
+            if len(units) > 1:
+                raise DataError(f"{data.name}: organ {organ!r} mixes units "
+                                f"{', '.join(map(repr, units[:3]))}; give one unit per organ")
+            unit = str(units[0])
             y = g["value"].to_numpy(float)
             sd = g["sd"].to_numpy(float) if "sd" in g and g["sd"].notna().all() else None
             if unit == "%ID/g":
@@ -107,13 +117,15 @@ def dose(
     if out is not None:
         from nanotwin.results import export_result
 
-        export_result(ds, out)
+        with output_file(out, overwrite=overwrite, suffixes=_TABLE_SUFFIXES) as tmp:
+            export_result(ds, tmp)
         typer.echo(f"wrote {out}")
 
 
 @handle_errors
 def validation_dosimetry(
     out: Path | None = typer.Option(None, "--out", help="Write all comparisons to this CSV."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out file."),
 ) -> None:
     """Sphere S-values vs OLINDA, stylised-phantom photon SAFs vs Cristy–Eckerman, marrow S."""
     from rich.console import Console
@@ -126,6 +138,10 @@ def validation_dosimetry(
         validate_spheres,
         validate_stylised,
     )
+    from nanotwin.outputs import check_output_file, output_file
+
+    if out is not None:
+        check_output_file(out, overwrite=overwrite)
 
     df = validate_spheres()
     table = Table(title="nanotwin sphere S-values vs OLINDA (shared/data/dosimetry)")
@@ -194,7 +210,8 @@ def validation_dosimetry(
     if out is not None:
         import pandas as pd
 
-        pd.concat([df, st, ce, mo], ignore_index=True, sort=False).to_csv(out, index=False)
+        with output_file(out, overwrite=overwrite) as tmp:
+            pd.concat([df, st, ce, mo], ignore_index=True, sort=False).to_csv(tmp, index=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -87,6 +87,8 @@ def register(app: typer.Typer) -> None:
         dicom: bool = typer.Option(True, "--dicom/--no-dicom", help="Write DICOM series too."),
         mode: str = typer.Option("fast", help="fast (image space, all modalities) or "
                                  "tomographic (PET/SPECT: projections + OSEM)."),
+        overwrite: bool = typer.Option(False, "--overwrite",
+                                       help="Write into an existing non-empty --out folder."),
     ) -> None:
         """Simulate what PET/SPECT/CT/MRI/optical/Cerenkov images of the design would show."""
         import csv
@@ -100,7 +102,9 @@ def register(app: typer.Typer) -> None:
         from nanotwin.imaging.api import simulate as img_simulate
         from nanotwin.imaging.maps import Agent
         from nanotwin.imaging.phantom import make_phantom
+        from nanotwin.outputs import check_output_dir, output_dir
 
+        check_output_dir(out, overwrite=overwrite)
         mods = [_norm_modality(m) for m in modality.split(",") if m.strip()]
         if mode not in ("fast", "tomographic"):
             raise DesignError(f"--mode: unknown {mode!r}; use fast or tomographic")
@@ -134,7 +138,7 @@ def register(app: typer.Typer) -> None:
         # Every image is computed before anything is written, so that a modality the design
         # cannot give (e.g. NIRF without a dye) fails with its one-line error and leaves no
         # partial output behind.
-        with Progress(transient=True) as prog:
+        with Progress(transient=True) as prog, output_dir(out, overwrite=overwrite) as tmp:
             task = prog.add_task("imaging", total=2 * len(mods) * len(ts))
             for m in mods:
                 for t in ts:
@@ -142,24 +146,25 @@ def register(app: typer.Typer) -> None:
                         table, m, t, agent=agent, phantom=ph, noise=noise, seed=seed,
                         mode=mode if m in ("PET", "SPECT") else "fast")
                     prog.advance(task)
-            out.mkdir(parents=True, exist_ok=True)
+            # written into a staging folder that becomes --out only when all is written
             for (m, t), im in images.items():
                 stem = f"{m.lower()}_{t:g}h"
-                im.to_nifti(out / f"{stem}.nii.gz")
+                im.to_nifti(tmp / f"{stem}.nii.gz")
                 if dicom and im.array.ndim == 3:
-                    im.to_dicom(out / f"{stem}_dicom")
+                    im.to_dicom(tmp / f"{stem}_dicom")
                 if im.array.ndim == 3:
                     for r in quantify(im, ph, agent=agent):
                         rows.append({"modality": m, "time_h": t, **r})
                 prog.advance(task)
-        ct_ref = next((images[k] for k in images if k[0] == "CT"), None)
-        png = panel_png(images, out / "panel.png", ct_ref)
-        keys = sorted({k for r in rows for k in r}, key=lambda k: (k not in (
-            "modality", "time_h", "organ"), k))
-        with (out / "quantification.csv").open("w", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=keys)
-            w.writeheader()
-            w.writerows(rows)
+            ct_ref = next((images[k] for k in images if k[0] == "CT"), None)
+            panel_png(images, tmp / "panel.png", ct_ref)
+            keys = sorted({k for r in rows for k in r}, key=lambda k: (k not in (
+                "modality", "time_h", "organ"), k))
+            with (tmp / "quantification.csv").open("w", newline="") as fh:
+                w = csv.DictWriter(fh, fieldnames=keys)
+                w.writeheader()
+                w.writerows(rows)
+        png = out / "panel.png"
         con = Console()
         tab = Table(title=f"Tumour ROI ({agent.name}); files in {out}")
         for col in ("modality", "time (h)", "tumour mean", "units", "tumour/muscle", "CNR"):

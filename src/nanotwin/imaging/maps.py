@@ -124,21 +124,13 @@ class OrganTable:
 
 def read_user_table(path: str | Path) -> OrganTable:
     """Read a CSV table ``organ,time_h,value[,unit]`` (unit %ID/g) into an :class:`OrganTable`."""
-    import pandas as pd
+    from nanotwin.inputs import read_table
 
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such file; give the path of an organ,time_h,value CSV table")
-    try:
-        df = pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path.name}: not a readable CSV table ({str(exc).splitlines()[0]}); "
-                        f"give organ,time_h,value[,unit] rows") from None
-    df.columns = [c.strip().lower() for c in df.columns]
-    missing = {"organ", "time_h", "value"} - set(df.columns)
-    if missing:
-        raise DataError(f"{path.name}: missing column(s) {', '.join(sorted(missing))}; the table "
-                        f"needs organ,time_h,value[,unit] with value in %ID/g")
+    # size, UTF-8, CSV structure, finite times (0-1e5 h) and %ID/g values (0-1e6)
+    df = read_table(path, what="organ,time_h,value CSV table",
+                    required=("organ", "time_h", "value"),
+                    numeric={"time_h": (0.0, 1e5, "h"), "value": (0.0, 1e6, "%ID/g")})
     if "unit" in df.columns:
         bad = set(df["unit"].astype(str).str.replace(" ", "").str.lower()) - {"%id/g", "pctid/g"}
         if bad:

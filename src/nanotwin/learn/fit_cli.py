@@ -9,6 +9,27 @@ import typer
 __all__ = ["register", "fit_command"]
 
 
+def _norm_col(c: str) -> str:
+    """Column names as the measured-data reader normalises them ("Time (h)" -> "time_h")."""
+    import re
+
+    return re.sub(r"[^a-z0-9%/]+", "_", str(c).strip().lower()).strip("_")
+
+
+#: Ranges of the numeric columns of a measured CSV: times up to 1e5 h (11 years) in the
+#: column's unit; values, SDs and SEMs (%ID/g or %ID) up to 1e6; up to 1e5 animals.
+_FIT_COLUMNS: dict[str, tuple[float | None, float | None, str]] = {
+    **{f"time_{u}": (0.0, 1e5 / f, u) for u, f in (
+        ("h", 1.0), ("hr", 1.0), ("hrs", 1.0), ("hours", 1.0), ("hour", 1.0),
+        ("min", 1 / 60), ("minutes", 1 / 60), ("d", 24.0), ("day", 24.0), ("days", 24.0),
+        ("s", 1 / 3600))},
+    "time": (0.0, 1e5, "h"),
+    **{c: (0.0, 1e6, "") for c in ("value", "value_pct_id_per_g", "value_pct_id",
+                                    "pct_id_per_g", "pct_id", "sd", "std", "stdev", "sem")},
+    "n": (0.0, 1e5, "animals"),
+}
+
+
 def _g(v: float) -> str:
     return "-" if v != v else f"{v:.3g}"  # NaN -> "-"
 
@@ -29,6 +50,8 @@ def fit_command(
     siblings: list[Path] = typer.Option(
         None, "--siblings", help="Sibling designs of the same series to predict from this pilot "
         "(study-effect transfer of the global calibration; repeat the option)."),
+    overwrite: bool = typer.Option(False, "--overwrite",
+                                   help="Write into an existing non-empty --out folder."),
 ) -> None:
     """Fit PBPK parameters to measured %ID/g or %ID; write fit_parameters.csv, fit_bands.nc,
     fit.png. With --siblings: predict the siblings of the measured pilot instead (siblings.csv).
@@ -36,19 +59,24 @@ def fit_command(
     from rich.console import Console
     from rich.table import Table
 
+    from nanotwin.inputs import read_table
     from nanotwin.learn.calibration import fit, plot_fit
+    from nanotwin.outputs import check_output_dir, output_dir
 
+    check_output_dir(out, overwrite=overwrite)
     if siblings:
-        _siblings(design, measured, siblings, out)
+        _siblings(design, measured, siblings, out, overwrite)
         return
-
+    # size, UTF-8, CSV structure and finite numbers in range; the fit reads the file itself
+    read_table(measured, what="measured CSV", rename=_norm_col, numeric=_FIT_COLUMNS,
+               optional_numeric=tuple(_FIT_COLUMNS))
     res = fit(design, measured, params, bayes=bayes, walkers=walkers, steps=steps,
               seed=seed, n_starts=starts, profile_points=profile_points)
-    out.mkdir(parents=True, exist_ok=True)
     tab = res.table()
-    tab.to_csv(out / "fit_parameters.csv", index=False)
-    res.bands.to_netcdf(out / "fit_bands.nc", engine="h5netcdf")
-    plot_fit(res, out / "fit.png")
+    with output_dir(out, overwrite=overwrite) as tmp:
+        tab.to_csv(tmp / "fit_parameters.csv", index=False)
+        res.bands.to_netcdf(tmp / "fit_bands.nc", engine="h5netcdf")
+        plot_fit(res, tmp / "fit.png")
     table = Table(title=f"calibration of {design.name} to {measured.name}")
     for col in ("parameter", "unit", "design value", "estimate", "95 % CI (Wald)",
                 "posterior 5-50-95 %", "profile"):
@@ -87,17 +115,19 @@ def fit_command(
     typer.echo(f"wrote {out / 'fit_parameters.csv'}, {out / 'fit_bands.nc'}, {out / 'fit.png'}")
 
 
-def _siblings(design: Path, measured: Path, siblings: list[Path], out: Path) -> None:
+def _siblings(design: Path, measured: Path, siblings: list[Path], out: Path,
+              overwrite: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
     from nanotwin.learn.organ_data import OBS_ORGANS
     from nanotwin.learn.transfer import transfer_to_siblings
+    from nanotwin.outputs import output_dir
 
     res = transfer_to_siblings(design, measured, list(siblings))
-    out.mkdir(parents=True, exist_ok=True)
-    res.table.to_csv(out / "siblings.csv", index=False)
-    res.pilot.to_csv(out / "pilot_residuals.csv", index=False)
+    with output_dir(out, overwrite=overwrite) as tmp:
+        res.table.to_csv(tmp / "siblings.csv", index=False)
+        res.pilot.to_csv(tmp / "pilot_residuals.csv", index=False)
     con = Console()
     eff = Table(title=f"study effect from the pilot {design.name} (log10 measured / model)")
     for col in ("organ", "effect (log10)", "x model", "SD (log10)"):

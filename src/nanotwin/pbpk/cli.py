@@ -26,15 +26,20 @@ def register(app: typer.Typer) -> None:
         uncalibrated: bool = typer.Option(False, "--uncalibrated", help="Use the literature "
                                           "priors of the mechanism constants, not the "
                                           "calibrated posterior."),
+        overwrite: bool = typer.Option(False, "--overwrite",
+                                       help="Write into an existing non-empty --out folder."),
     ) -> None:
         """Simulate the whole-body biodistribution of a design (PBPK)."""
         import numpy as np
         from rich.console import Console
         from rich.table import Table
 
+        from nanotwin.outputs import check_output_dir, output_dir
         from nanotwin.results import export_result
         from nanotwin.simulation import simulate  # the layer above pbpk adds --learned
 
+        if out is not None:
+            check_output_dir(out, overwrite=overwrite)
         ds = simulate(design, species=species, learned=learned,
                       mechanisms="prior" if uncalibrated else None)
         times = [1.0, 4.0, 24.0, 72.0, 168.0]
@@ -79,12 +84,12 @@ def register(app: typer.Typer) -> None:
                     "-" if not np.isfinite(v) else f"{v:.3g}" for v in (pq[0], pq[2])))
             con.print(b)
         if out is not None:
-            out.mkdir(parents=True, exist_ok=True)
-            export_result(ds, out / "biodistribution.csv")
-            export_result(ds, out / "biodistribution.nc")
-            _plot(ds, out / "biodistribution.png")
-            if band is not None:
-                export_result(band, out / "bands.nc")
+            with output_dir(out, overwrite=overwrite) as tmp:
+                export_result(ds, tmp / "biodistribution.csv")
+                export_result(ds, tmp / "biodistribution.nc")
+                _plot(ds, tmp / "biodistribution.png")
+                if band is not None:
+                    export_result(band, tmp / "bands.nc")
             con.print(f"wrote {out / 'biodistribution.csv'}, .nc and .png")
 
     @app.command("export-sbml")
@@ -93,15 +98,20 @@ def register(app: typer.Typer) -> None:
         design: Path = typer.Argument(..., help="Design file (YAML/JSON)."),
         out: Path = typer.Option(None, "--out", help="Output .xml (default: stdout)."),
         species: str = typer.Option(None, "--species", help="mouse, rat or human."),
+        overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out."),
     ) -> None:
         """Write the design's PBPK model as SBML Level 3."""
+        from nanotwin.outputs import check_output_file, output_file
         from nanotwin.pbpk import export_sbml
 
+        if out is not None:
+            check_output_file(out, overwrite=overwrite)
         text = export_sbml(design, species=species)
         if out is None:
             typer.echo(text)
         else:
-            out.write_text(text)
+            with output_file(out, overwrite=overwrite) as tmp:
+                tmp.write_text(text, encoding="utf-8")
             typer.echo(f"wrote {out}")
 
     group = validation_group(app)
