@@ -521,8 +521,8 @@ def mcmc_draws(model: OrganModel, x: np.ndarray, h: np.ndarray, cov: np.ndarray,
             out[ok] = model.log_lik(mu, h) + model.log_prior(X[ok], h)
         return out
 
-    sampler = emcee.EnsembleSampler(n_walkers, K, log_prob, vectorize=True,
-                                    seed=int(rng.integers(2**31)))
+    sampler = emcee.EnsembleSampler(n_walkers, K, log_prob, vectorize=True)
+    sampler.random_state = np.random.RandomState(int(rng.integers(2**31))).get_state()
     t0 = time.perf_counter()
     steps = 0
     for _state in sampler.sample(p0, iterations=max_steps):
