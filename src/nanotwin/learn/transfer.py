@@ -57,8 +57,9 @@ def _hyper() -> dict[str, float]:
     if post is not None and post.hyper:
         return {k: float(v) for k, v in post.hyper.items()}
     # no calibration shipped: the priors' centres
-    out = {}
-    from nanotwin.learn.organs import LINEAR_HYPER
+    from nanotwin.learn.organs import FIXED_HYPER, LINEAR_HYPER
+
+    out = dict(FIXED_HYPER)
 
     for k in HYPER:
         c = HYPER_PRIORS[k][0]
