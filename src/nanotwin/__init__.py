@@ -18,9 +18,7 @@ Examples
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
-
+from nanotwin._lazy import lazy_exports
 from nanotwin.errors import DataError, DesignError, DesignWarning
 
 __version__ = "0.1.0"
@@ -43,12 +41,4 @@ __all__ = [
     *_LAZY,
 ]
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'nanotwin' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports("nanotwin", _LAZY, __all__)

@@ -16,9 +16,7 @@ True
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
-
+from nanotwin._lazy import lazy_exports
 from nanotwin.catalog._chelators import Chelator, chelators, chelators_for, get_chelator
 
 # public name -> submodule (imported on first use)
@@ -38,12 +36,4 @@ _LAZY: dict[str, str] = {
 
 __all__ = ["Chelator", "chelators", "chelators_for", "get_chelator", *_LAZY]
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'nanotwin.catalog' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports("nanotwin.catalog", _LAZY, __all__)

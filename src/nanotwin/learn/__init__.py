@@ -11,9 +11,7 @@ True
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
-
+from nanotwin._lazy import lazy_exports
 from nanotwin.learn.tumor_delivery import LEARNERS, TARGETS
 
 __all__ = ["LEARNERS", "TARGETS", "predict_tumor_delivery", "design_features", "grouped_cv",
@@ -29,8 +27,4 @@ _LAZY = {
     "calibrate": "nanotwin.learn.calibration",
 }
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'nanotwin.learn' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports("nanotwin.learn", _LAZY, __all__)

@@ -22,8 +22,7 @@ Examples
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from nanotwin._lazy import lazy_exports
 
 _LAZY: dict[str, str] = {
     "Limit": "nanotwin.qc.spec",
@@ -54,12 +53,4 @@ _LAZY: dict[str, str] = {
 
 __all__ = sorted(_LAZY)
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'nanotwin.qc' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports("nanotwin.qc", _LAZY, __all__)

@@ -21,8 +21,7 @@ True
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from nanotwin._lazy import lazy_exports
 
 _LAZY: dict[str, str] = {
     "PlasmaInput": "nanotwin.tumor.plasma",
@@ -63,12 +62,4 @@ _LAZY: dict[str, str] = {
 
 __all__ = sorted(_LAZY)
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'nanotwin.tumor' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports("nanotwin.tumor", _LAZY, __all__)
