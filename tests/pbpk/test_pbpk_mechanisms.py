@@ -144,9 +144,16 @@ def test_shipped_posterior_is_consistent():
     assert set(post.names) <= set(MECHANISMS)
     assert post.draws.shape[1] == len(post.names)
     assert {"method", "data"} <= set(post.provenance)
-    med = default_mechanisms()
-    for k, v in post.median.items():
-        assert med[k] == v
+    point = default_mechanisms()
+    assert set(post.map) == set(post.names)
+    for k, v in post.map.items():  # the default point is the posterior mode
+        assert point[k] == v
+    # the mode lies inside the bulk of the draws (5-95 % of every constant, unconstrained)
+    from nanotwin.pbpk.mechanisms import to_unconstrained
+
+    x = to_unconstrained(dict(post.map), post.names)
+    lo, hi = np.percentile(post.draws, [2.5, 97.5], axis=0)
+    assert np.all((x > lo) & (x < hi))
 
 
 def test_drug_of_degraded_carriers_is_released_not_kept():

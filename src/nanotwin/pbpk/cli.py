@@ -140,11 +140,13 @@ def register(app: typer.Typer) -> None:
                 t.add_row(labels.get(k, k), f"{lin[k]['median_abs_log10']:.3f}",
                           f"{lin[k]['within_2fold']:.0%}")
         con.print(t)
-        t = Table(title="Physics checks (nanotwin mechanistic model)")
-        for c in ("check", "value", "passed"):
+        t = Table(title="Physics checks (nanotwin mechanistic model): calibrated constants "
+                  "(default) and prior constants")
+        for c in ("check", "calibrated", "passed", "prior", "passed"):
             t.add_column(c)
-        for r in physics_checks():
-            t.add_row(r["check"], r["value"], "yes" if r["passed"] else "NO")
+        for r, r0 in zip(physics_checks(), physics_checks("prior"), strict=True):
+            t.add_row(r["check"], r["value"], "yes" if r["passed"] else "NO", r0["value"],
+                      "yes" if r0["passed"] else "NO")
         con.print(t)
         t = Table(title="Example probes: tumour uptake, predicted vs reported (%ID/g)")
         for c in ("example", "time h", "reported", "predicted", "log10 ratio"):

@@ -9,8 +9,9 @@ Each constant has a **prior** -- a literature value with its uncertainty, the so
 to it in :data:`MECHANISMS` -- and a **posterior**, inferred by :mod:`nanotwin.learn.organs` from
 published multi-organ biodistribution data and stored as package data
 (``nanotwin/data/pbpk/mechanism_posterior.json``, with its provenance). The model uses the
-posterior median by default (:func:`default_mechanisms`); ``mechanisms="prior"`` gives the
-uncalibrated literature model.
+posterior mode (MAP) by default (:func:`default_mechanisms`) -- the point the cross-validation of
+``nanotwin validation organs`` scores; the draws give the predictive bands;
+``mechanisms="prior"`` gives the uncalibrated literature model.
 
 Transforms: ``log`` constants are log-normal (``scale`` = SD of the natural log), ``logit``
 constants are fractions with a logit-normal prior (``scale`` = SD of the logit), ``linear`` ones
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
@@ -258,6 +259,8 @@ class Posterior:
         Posterior draws, shape ``(n_draws, len(names))`` (unconstrained scale).
     median
         Posterior median of each constant on its natural scale.
+    map
+        Posterior mode (MAP) of each constant on its natural scale: the default point.
     hyper
         Measurement-model hyperparameters (between-study and residual SDs, log10 scale).
     provenance
@@ -271,6 +274,7 @@ class Posterior:
     median: Mapping[str, float]
     hyper: Mapping[str, Any]
     provenance: Mapping[str, Any]
+    map: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
 
     def draw_mechanisms(self, n: int | None = None) -> dict[str, np.ndarray]:
         """The first ``n`` posterior draws as ``{name: array}`` (natural scale); constants that
@@ -309,23 +313,24 @@ def posterior() -> Posterior | None:
                      cov=np.asarray(raw["cov"], float), draws=np.asarray(raw["draws"], float),
                      median=MappingProxyType(dict(raw["median"])),
                      hyper=MappingProxyType(dict(raw.get("hyper", {}))),
-                     provenance=MappingProxyType(dict(raw.get("provenance", {}))))
+                     provenance=MappingProxyType(dict(raw.get("provenance", {}))),
+                     map=MappingProxyType(dict(raw.get("map", raw["median"]))))
 
 
 def default_mechanisms() -> dict[str, float]:
-    """Mechanism constants the model uses by default: the posterior median where calibrated,
+    """Mechanism constants the model uses by default: the posterior mode (MAP) where calibrated,
     else the prior median.
 
     Examples
     --------
     >>> m = default_mechanisms()
-    >>> set(m) == set(MECHANISMS) and all(v > 0 for k, v in m.items() if k != "s_size")
+    >>> set(m) == set(MECHANISMS) and all(np.isfinite(v) for v in m.values())
     True
     """
     out = prior_mechanisms()
     post = posterior()
     if post is not None:
-        out.update({k: float(v) for k, v in post.median.items()})
+        out.update({k: float(v) for k, v in post.map.items()})
     return out
 
 
