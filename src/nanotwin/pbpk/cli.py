@@ -148,12 +148,15 @@ def register(app: typer.Typer) -> None:
             t.add_row(r["check"], r["value"], "yes" if r["passed"] else "NO", r0["value"],
                       "yes" if r0["passed"] else "NO")
         con.print(t)
-        t = Table(title="Example probes: tumour uptake, predicted vs reported (%ID/g)")
-        for c in ("example", "time h", "reported", "predicted", "log10 ratio"):
+        t = Table(title="Example probes: tumour uptake, predicted vs reported (%ID/g), "
+                  "calibrated (default) and prior constants")
+        for c in ("example", "time h", "reported", "predicted", "log10 ratio", "prior",
+                  "log10 ratio"):
             t.add_column(c)
-        for r in example_probes():
+        for r, r0 in zip(example_probes(), example_probes(mechanisms="prior"), strict=True):
             t.add_row(r["example"], f"{r['time_h']:g}", f"{r['reported']:.3g}",
-                      f"{r['predicted']:.3g}", f"{r['log10_ratio']:+.2f}")
+                      f"{r['predicted']:.3g}", f"{r['log10_ratio']:+.2f}",
+                      f"{r0['predicted']:.3g}", f"{r0['log10_ratio']:+.2f}")
         con.print(t)
 
 

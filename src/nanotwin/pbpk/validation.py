@@ -285,8 +285,10 @@ def physics_checks(mechanisms: Any = None) -> list[dict[str, Any]]:
     return rows
 
 
-def example_probes(examples_dir: str | Path | None = None) -> list[dict[str, Any]]:
-    """Predicted vs reported tumour uptake for the literature probes in ``examples/``."""
+def example_probes(examples_dir: str | Path | None = None,
+                   mechanisms: Any = None) -> list[dict[str, Any]]:
+    """Predicted vs reported tumour uptake for the literature probes in ``examples/``
+    (``mechanisms`` as for :func:`nanotwin.pbpk.simulate`)."""
     import csv
     import warnings
 
@@ -305,7 +307,8 @@ def example_probes(examples_dir: str | Path | None = None) -> list[dict[str, Any
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DesignWarning)
                 cache[name] = simulate(load_design(root / f"{name}.yaml"),
-                                       times=[0.0, 1.0, 4.0, 8.0, 24.0, 48.0, 72.0, 168.0])
+                                       times=[0.0, 1.0, 4.0, 8.0, 24.0, 48.0, 72.0, 168.0],
+                                       mechanisms=mechanisms)
         ds = cache[name]
         t_h = float(r["time_h"])
         var = "activity_pct_id_decay_corrected" if "activity_pct_id" in ds else "pct_id"
