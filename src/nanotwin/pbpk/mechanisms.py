@@ -95,10 +95,11 @@ _M = [
               "red-pulp macrophage extraction per pass through the open (cord) circulation",
               "as the liver (red-pulp macrophages are as phagocytic as Kupffer cells; Mebius & "
               "Kraal, Nat Rev Immunol 2005;5:606); one e-fold either way"),
-    Mechanism("E0_marrow", 0.0055, 1.0, "log", "1",
-              "marrow sinusoidal macrophage extraction per pass",
-              "liver value x macrophage density ratio 1e7/2e7 per g (marrow vs Kupffer cells, "
-              "Bouwens et al., Hepatology 1986;6:718); one e-fold either way"),
+    Mechanism("r_marrow", 0.5, 1.0, "log", "1",
+              "marrow sinusoidal macrophage extraction per pass, relative to the liver's "
+              "(E0_marrow = r_marrow x E0_liver)",
+              "macrophage density ratio 1e7/2e7 per g (marrow vs Kupffer cells, Bouwens et al., "
+              "Hepatology 1986;6:718); one e-fold either way"),
     Mechanism("E0_lung", 1.0e-4, 1.5, "log", "1",
               "lung intravascular uptake per pass (few pulmonary intravascular macrophages in "
               "rodents and humans)",

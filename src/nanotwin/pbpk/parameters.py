@@ -815,7 +815,9 @@ def derive_parameters(F: Mapping[str, Any], mechanisms: Any = None) -> dict[str,
 
     E_lung = 1.0 - (1.0 - E("E0_lung", R_cat)) * (1.0 - np.asarray(F["trap_lung"]))
     v["K_max_liver"] = _k_from_E(E("E0_liver"), F["Q_liver"], F["V_b_liver"])
-    v["K_max_marrow"] = _k_from_E(E("E0_marrow"), F["Q_marrow"], F["V_b_marrow"])
+    # marrow macrophages scale with the liver's extraction (E0_marrow = r_marrow E0_liver)
+    v["K_max_marrow"] = _k_from_E(E("E0_liver", M["r_marrow"]), F["Q_marrow"],
+                                  F["V_b_marrow"])
     v["K_max_lung"] = _k_from_E(E_lung, F["CO"], F["V_b_lung"])
     v["K_max_kidney"] = _k_from_E(E("E0_kidney"), F["Q_kidney"], F["V_b_kidney"])
     rodent = np.asarray(F["rodent"], dtype=float)
