@@ -28,6 +28,7 @@ def test_bands_bracket_the_median(post):
     # a new study scatters more than the model's own uncertainty
     assert np.all(pr[2] - pr[0] >= par[2] - par[0])
     assert np.all(np.isnan(b["pct_id_predictive_band"].sel(organ="muscle").values))
+    assert np.nanmax(b["pct_id_predictive_band"].values) <= 100.0  # no organ above the dose
 
 
 def test_simulate_with_bands_returns_them_beside_the_result(post):

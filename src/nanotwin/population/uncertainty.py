@@ -8,8 +8,9 @@ Two bands, both from the posterior shipped with the package
   one batched call;
 * ``pct_id_predictive_band`` -- the same draws times the scatter of a *new study* for the six
   calibrated organs (tumour, liver, spleen, lung, kidney, heart): a log-normal study, organ and
-  nanoform effect plus noise with the posterior SDs (the calibration's measurement model without
-  its mean recovery). It says where a measurement in another lab would likely fall.
+  nanoform effect plus noise with the posterior SDs and the mean recovery of published values
+  (the calibration's measurement model), a measured %ID capped at 100. It says where a
+  published measurement of another lab would likely fall.
 """
 
 from __future__ import annotations
@@ -86,14 +87,16 @@ def posterior_bands(design: Any, times: Any, *, n_draws: int = 200, seed: int = 
         j = OUTPUT_ORGANS.index(o)
         sd = float(np.sqrt(hv["tau_r"] ** 2 + hv[f"tau_{o}"] ** 2 + hv["tau_w"] ** 2 +
                            hv[f"sigma_{o}"] ** 2))
-        scatter = 10.0 ** (sd * rng.standard_normal((n, 1)))
-        pred[:, j] = np.quantile(P[:, j] * scatter, QUANTILES, axis=0)
+        scatter = 10.0 ** (hv.get("mu_r", 0.0) + sd * rng.standard_normal((n, 1)))
+        # a log-normal scatter is unbounded; a measured organ cannot hold more than the dose
+        pred[:, j] = np.quantile(np.minimum(P[:, j] * scatter, 100.0), QUANTILES, axis=0)
     dims = ("quantile", "organ", "time")
     return make_result(
         {"pct_id_band": (dims, band, "%ID", "particles, quantiles over posterior draws of the "
                          "mechanism constants"),
-         "pct_id_predictive_band": (dims, pred, "%ID", "where a measurement of a new study "
-                                    "would fall (calibrated organs only)")},
+         "pct_id_predictive_band": (dims, pred, "%ID", "where a published measurement of a "
+                                    "new study would fall (calibrated organs only; mean "
+                                    "recovery included, capped at 100 %ID)")},
         coords={"quantile": list(QUANTILES), "organ": list(OUTPUT_ORGANS),
                 "time": ("time", t, "h")},
         kind="posterior_bands", design=design,
