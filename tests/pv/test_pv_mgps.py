@@ -57,11 +57,27 @@ def test_shrinkage_towards_one_for_small_counts():
     """With a prior concentrated near 1 (most pairs are not signals), a pair seen once where
     0.1 were expected (RR 10) is shrunk almost to 1, while 100 where 10 were expected keeps
     RR ~ 10: the estimate lies between the prior and N/E and approaches N/E as data grow."""
+    from scipy.special import digamma
+    from scipy.stats import nbinom
+
     near_one = GPSPrior(alpha1=1.0, beta1=0.5, alpha2=50.0, beta2=50.0, P=0.05)
+
+    def reference(n: float, e: float) -> float:
+        # DuMouchel 1999: posterior mixture of the two gammas, weights from the negative
+        # binomial marginals, EBGM = exp(E[ln lambda | n])
+        p = near_one
+        w1 = p.P * nbinom.pmf(n, p.alpha1, p.beta1 / (p.beta1 + e))
+        w2 = (1 - p.P) * nbinom.pmf(n, p.alpha2, p.beta2 / (p.beta2 + e))
+        q = w1 / (w1 + w2)
+        return float(np.exp(q * (digamma(p.alpha1 + n) - np.log(p.beta1 + e))
+                            + (1 - q) * (digamma(p.alpha2 + n) - np.log(p.beta2 + e))))
+
     small = float(ebgm(1, 0.1, near_one))
+    assert small == pytest.approx(reference(1, 0.1), rel=1e-9)
     assert 1.0 <= small < 1.5
     for k in (1, 10, 100, 1000):  # same RR = 10, more and more data
         g = float(ebgm(10 * k, 1.0 * k, near_one))
+        assert g == pytest.approx(reference(10 * k, 1.0 * k), rel=1e-9)
         assert 1.0 < g < 10.0
     big = float(ebgm(10000, 1000.0, near_one))
     assert big == pytest.approx(10.0, rel=0.01)

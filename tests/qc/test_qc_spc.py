@@ -30,11 +30,16 @@ def test_run_rules_each_fire_on_their_pattern():
 
 
 def test_shewhart_rule1_in_control_arl_is_370():
-    """P(|Z| > 3) = 0.0027 -> ARL0 = 370.4 (Montgomery §6.2): counted on simulated data."""
+    """Rule 1 fires exactly at the points beyond 3 sigma, so its in-control ARL is
+    1 / P(|Z| > 3) = 370.4 (Montgomery §6.2)."""
+    from scipy.stats import norm
+
     rng = np.random.default_rng(1)
-    x = rng.standard_normal(2_000_000)
-    rate = np.mean(np.abs(x) > 3)
-    assert 1 / rate == pytest.approx(370.4, rel=0.05)
+    x = 5.0 + 2.0 * rng.standard_normal(20_000)
+    hits = run_rules(x, 5.0, 2.0)["rule1"]
+    assert hits == [int(i) for i in np.flatnonzero(np.abs(x - 5.0) > 6.0)]
+    assert len(hits) > 20  # the sample does reach beyond 3 sigma
+    assert 1.0 / (2.0 * norm.sf(3.0)) == pytest.approx(370.4, rel=1e-3)
 
 
 def _arl_cusum(shift: float, h: float, n_runs: int, n_steps: int, seed: int) -> float:
