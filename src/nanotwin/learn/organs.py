@@ -191,10 +191,9 @@ class OrganModel:
         m = cls(data=data, names=tuple(names), F=F, meta=dict(meta), studies=studies,
                 organ_rows=organ_rows, obs_inorganic=(types != "organic")[data.obs_unit])
         if centre is None:
-            # discrepancy centres: median prior-model prediction per organ (no outcome used)
-            mu0 = m.predict(m.x_prior()[None, :], states=("bare",))["bare"][0]
-            centre = np.array([np.median(mu0[data.obs_organ == o]) if np.any(
-                data.obs_organ == o) else 0.0 for o in range(len(OBS_ORGANS))])
+            # the discrepancy c + beta (mu - c) is the identity with the slopes fixed at 1
+            # (FIXED_HYPER), so no centre needs a prior-model solve
+            centre = np.zeros(len(OBS_ORGANS))
         m.centre = np.asarray(centre, dtype=float)
         return m
 
