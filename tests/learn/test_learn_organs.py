@@ -169,3 +169,21 @@ def test_cross_validation_runs_fold_by_fold(data):
     for r in res["per_organ"].values():
         assert r["calibrated"]["n"] == 200 and r["loo_median"]["n"] == 200
     assert len(res["folds"]) == 2
+
+
+def test_feature_baselines_never_see_the_held_out_studies(data):
+    from dataclasses import replace
+
+    from nanotwin.learn.organs import _study_folds, feature_baselines
+
+    folds = _study_folds(data.study, 2, 7)
+    P = feature_baselines(data, folds)
+    held = np.isin(data.study[data.table_unit], folds[0])
+    scrambled = data.table_obs.copy()
+    scrambled[held] = scrambled[held][::-1] + 3.0  # held-out values changed beyond recognition
+    Q = feature_baselines(replace(data, table_obs=scrambled), folds)
+    for name in P:
+        # the first fold's predictions come from the second fold's rows only
+        np.testing.assert_allclose(P[name][held], Q[name][held])
+        assert np.all(np.isfinite(P[name]))
+        assert not np.allclose(P[name][~held], Q[name][~held])

@@ -164,12 +164,15 @@ def organs(
         t = Table(title=f"Mouse organs, time-averaged %ID, {cv['n_folds']}-fold CV grouped by "
                   "source study: median |log10 pred/obs|, within 2-/3-fold, bias")
         t.add_column("organ")
-        for col in ("calibrated", "LOO median", "fold median", "uncalibrated"):
+        cols = {"calibrated": "calibrated", "loo_median": "LOO median",
+                "fold_median": "fold median", "uncalibrated_bare": "uncalibrated",
+                "features_ridge": "ridge, features only",
+                "features_random_forest": "forest, features only"}
+        cols = {k: v for k, v in cols.items() if k in cv["overall"]}
+        for col in cols.values():
             t.add_column(col)
         for name, r in {**cv["per_organ"], "overall": cv["overall"]}.items():
-            cells = [" / ".join(_fmt(r[k])) for k in ("calibrated", "loo_median",
-                                                        "fold_median", "uncalibrated_bare")]
-            t.add_row(name, *cells)
+            t.add_row(name, *(" / ".join(_fmt(r[k])) for k in cols))
         out.print(t)
         p = Table(title="Pilot transfer: one study's other nanoforms measured "
                   "(leave-one-nanoform-out, studies with >= 2)")

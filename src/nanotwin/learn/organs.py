@@ -53,7 +53,8 @@ from nanotwin.learn.organ_data import OBS_ORGANS, OrganData
 
 __all__ = ["CALIBRATED", "UNCALIBRATED", "HYPER", "FIXED_HYPER", "OrganModel", "fit_map", "laplace",
            "importance_draws", "cross_validate", "predict_new_study", "write_posterior",
-           "HYPER_PRIORS", "unit_predictions", "new_study_median", "conditional_median"]
+           "HYPER_PRIORS", "unit_predictions", "new_study_median", "conditional_median",
+           "FEATURE_LEARNERS", "feature_baselines"]
 
 #: Mechanism constants held at their prior: the bone marrow is in none of the data sets, and
 #: calibrated freely its extraction became the place where the mass the published organ values
@@ -747,6 +748,49 @@ def _study_folds(studies: np.ndarray, n_folds: int, seed: int) -> list[np.ndarra
     return [uniq[i::n_folds] for i in range(n_folds)]
 
 
+#: Statistical learners on the recorded features alone (no PBPK; the pipelines of
+#: :func:`nanotwin.learn.tumor_delivery.make_learner`), scored on the same study folds as the
+#: calibrated model: what a model of these inputs reaches without any mechanism.
+FEATURE_LEARNERS = ("ridge", "random_forest")
+
+
+def feature_baselines(data: OrganData, folds: list[np.ndarray]) -> dict[str, np.ndarray]:
+    """Out-of-fold predictions (log10 %ID, table rows x organs) of :data:`FEATURE_LEARNERS`.
+
+    Each learner is fitted per organ on the table rows of the training studies of a fold
+    (material, targeting, tumour model, shape, size, zeta, dose) and predicts the held-out
+    studies' rows.
+
+    Examples
+    --------
+    >>> from nanotwin.learn.organ_data import load_organ_data
+    >>> d = load_organ_data()
+    >>> P = feature_baselines(d, _study_folds(d.study, 2, 1))
+    >>> P["ridge"].shape == d.table_obs.shape
+    True
+    """
+    from nanotwin.learn.tumor_delivery import CATEGORICAL, NUMERIC, make_learner
+
+    tu = data.table_unit
+    X = data.rows.iloc[tu].reset_index(drop=True)
+    cols = [c for c in (*CATEGORICAL, *NUMERIC) if c in X.columns]
+    y = data.table_obs
+    st = data.study[tu]
+    out = {}
+    for name in FEATURE_LEARNERS:
+        P = np.full_like(y, np.nan, dtype=float)
+        for test in folds:
+            te = np.isin(st, test)
+            # a column never recorded in the training rows carries nothing (log10_tw: the
+            # table gives no tumour masses)
+            use = [c for c in cols if X.loc[~te, c].notna().any()]
+            for o in range(y.shape[1]):
+                model = make_learner(name, use).fit(X.loc[~te, use], y[~te, o])
+                P[te, o] = model.predict(X.loc[te, use])
+        out[name] = P
+    return out
+
+
 def cross_validate(data: OrganData, n_folds: int = 5, seed: int = 20261203, maxiter: int = 120,
                    progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Study-grouped K-fold cross-validation of the calibrated model (see docs/organs.md).
@@ -845,10 +889,12 @@ def cross_validate(data: OrganData, n_folds: int = 5, seed: int = 20261203, maxi
     tab_u = data.table_unit
     unc_bare = up0["bare"]["avg"][tab_u]
     unc_peg = up0["peg"]["avg"][tab_u]
+    feats = feature_baselines(data, folds)
     per_organ = {}
     for o, name in enumerate(OBS_ORGANS):
         per_organ[name] = {
             "calibrated": _scores(y[:, o], pred_cal[:, o]),
+            **{f"features_{k}": _scores(y[:, o], v[:, o]) for k, v in feats.items()},
             "loo_median": _scores(y[:, o], loo[:, o]),
             "fold_median": _scores(y[:, o], pred_fold_median[:, o]),
             "uncalibrated_bare": _scores(y[:, o], unc_bare[:, o]),
@@ -856,7 +902,8 @@ def cross_validate(data: OrganData, n_folds: int = 5, seed: int = 20261203, maxi
         }
     overall = {k: _scores(y.ravel(), v.ravel()) for k, v in (
         ("calibrated", pred_cal), ("loo_median", loo), ("fold_median", pred_fold_median),
-        ("uncalibrated_bare", unc_bare), ("uncalibrated_peg", unc_peg))}
+        ("uncalibrated_bare", unc_bare), ("uncalibrated_peg", unc_peg),
+        *((f"features_{k}", v) for k, v in feats.items()))}
     # --- pilot transfer (units of studies with >= 2 units)
     has_sib = np.array([np.sum(data.study == data.study[u]) >= 2 for u in tab_u])
     pilot = {name: {"pilot": _scores(y[has_sib, o], pred_pilot[has_sib, o]),
