@@ -659,9 +659,9 @@ def unit_predictions(model: OrganModel, x: np.ndarray) -> dict[str, dict[str, np
 
 
 def _predictive_sd(hv: dict[str, float], organ: int, point: bool) -> float:
-    sig = hv["sigma_tc"] if point else hv[f"sigma_{OBS_ORGANS[organ]}"]
-    return math.sqrt(sig ** 2 + hv["tau_r"] ** 2 + hv[f"tau_{OBS_ORGANS[organ]}"] ** 2 +
-                     hv["tau_w"] ** 2)
+    from nanotwin.pbpk.mechanisms import new_study_sd
+
+    return new_study_sd(hv, OBS_ORGANS[organ], point)
 
 
 def _pi_peg(hv: dict[str, float], unit_type: str) -> float:
@@ -669,8 +669,9 @@ def _pi_peg(hv: dict[str, float], unit_type: str) -> float:
 
 
 def _offset(hv: dict[str, float], organ: int, unit_type: str) -> float:
-    return hv["mu_r"] + hv[f"delta_{OBS_ORGANS[organ]}"] + hv["gamma_inorganic"] * (
-        unit_type != "organic")
+    from nanotwin.pbpk.mechanisms import published_offset
+
+    return published_offset(hv, OBS_ORGANS[organ], unit_type != "organic")
 
 
 def _disc(m: float, hv: dict[str, float], organ: int, centre: np.ndarray) -> float:

@@ -162,14 +162,13 @@ def transfer_to_siblings(pilot_design: Any, measured: Any, siblings: list[Any],
         same * np.array([tau(o) ** 2 for o in org])[:, None]
     S[np.diag_indices(n)] += np.array([sigma(o) ** 2 for o in org])
     cf = cho_factor(S, lower=True)
-    from nanotwin.pbpk.mechanisms import material_class
+    from nanotwin.pbpk.mechanisms import SOFT_CLASSES, material_class, published_offset
 
-    inorg = material_class(pilot.nanoparticle.platform) not in ("lipid", "polymer",
-                                                                "other_organic")
+    inorg = material_class(pilot.nanoparticle.platform) not in SOFT_CLASSES
 
     def prior_mean(o: str) -> float:
         # the calibration's mean recovery of a study's measured values (log10)
-        return hv["mu_r"] + hv.get(f"delta_{o}", 0.0) + hv.get("gamma_inorganic", 0.0) * inorg
+        return published_offset(hv, o, inorg)
 
     dev = r - np.array([prior_mean(o) for o in org])
     effects: dict[str, dict[str, float]] = {}

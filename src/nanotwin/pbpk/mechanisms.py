@@ -21,6 +21,7 @@ normal (``scale`` = SD). Where a prior is only an order of magnitude, its entry 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -286,6 +287,39 @@ class Posterior:
         out = {name: np.full(k, m.prior) for name, m in MECHANISMS.items()}
         out.update({name: np.asarray(v, dtype=float) for name, v in vals.items()})
         return out
+
+
+def published_offset(hyper: Mapping[str, Any], organ: str, inorganic: bool = False) -> float:
+    """Mean log10 ratio of a published value of ``organ`` to the model's %ID.
+
+    The calibration's measurement model (:mod:`nanotwin.learn.organs`): the global recovery
+    ``mu_r`` plus the organ's recovery ``delta_<organ>`` (and a material offset, held at 0);
+    terms the posterior does not carry count 0.
+
+    Examples
+    --------
+    >>> published_offset({"mu_r": -0.2, "delta_liver": -0.5}, "liver")
+    -0.7
+    """
+    return float(hyper.get("mu_r", 0.0) + hyper.get(f"delta_{organ}", 0.0) +
+                 hyper.get("gamma_inorganic", 0.0) * bool(inorganic))
+
+
+def new_study_sd(hyper: Mapping[str, Any], organ: str, point: bool = False) -> float:
+    """SD (log10) of a published value of ``organ`` of a study never seen, about the model.
+
+    Study recovery, study x organ, nanoform and residual scatter of the calibration's
+    measurement model (``point``: a tumour time point, with its own residual SD).
+
+    Examples
+    --------
+    >>> h = {"tau_r": 0.3, "tau_w": 0.0, "tau_tumor": 0.4, "sigma_tumor": 0.0, "sigma_tc": 0.0}
+    >>> round(new_study_sd(h, "tumor"), 6)
+    0.5
+    """
+    sig = hyper["sigma_tc"] if point else hyper[f"sigma_{organ}"]
+    return math.sqrt(sig ** 2 + hyper["tau_r"] ** 2 + hyper[f"tau_{organ}"] ** 2 +
+                     hyper["tau_w"] ** 2)
 
 
 POSTERIOR_FILE = ("pbpk", "mechanism_posterior.json")

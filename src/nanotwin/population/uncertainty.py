@@ -60,7 +60,13 @@ def posterior_bands(design: Any, times: Any, *, n_draws: int = 200, seed: int = 
     ...     assert lo <= mid <= hi
     """
     from nanotwin.design import Design, load_design
-    from nanotwin.pbpk.mechanisms import posterior
+    from nanotwin.pbpk.mechanisms import (
+        SOFT_CLASSES,
+        material_class,
+        new_study_sd,
+        posterior,
+        published_offset,
+    )
     from nanotwin.pbpk.parameters import build_parameter_batch, design_features
     from nanotwin.population.batch import OUTPUT_ORGANS, batch_simulate
     from nanotwin.results import make_result
@@ -81,13 +87,13 @@ def posterior_bands(design: Any, times: Any, *, n_draws: int = 200, seed: int = 
     P = np.asarray(ds["pct_id"].values)  # (n, organ, time)
     band = np.quantile(P, QUANTILES, axis=0)
     hv = dict(post.hyper)
+    inorganic = material_class(design.nanoparticle.platform) not in SOFT_CLASSES
     rng = np.random.default_rng(seed)
     pred = np.full_like(band, np.nan)
     for o in _CALIBRATED_ORGANS:
         j = OUTPUT_ORGANS.index(o)
-        sd = float(np.sqrt(hv["tau_r"] ** 2 + hv[f"tau_{o}"] ** 2 + hv["tau_w"] ** 2 +
-                           hv[f"sigma_{o}"] ** 2))
-        scatter = 10.0 ** (hv.get("mu_r", 0.0) + sd * rng.standard_normal((n, 1)))
+        scatter = 10.0 ** (published_offset(hv, o, inorganic) +
+                           new_study_sd(hv, o) * rng.standard_normal((n, 1)))
         # a log-normal scatter is unbounded; a measured organ cannot hold more than the dose
         pred[:, j] = np.quantile(np.minimum(P[:, j] * scatter, 100.0), QUANTILES, axis=0)
     dims = ("quantile", "organ", "time")
