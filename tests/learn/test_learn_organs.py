@@ -187,3 +187,20 @@ def test_feature_baselines_never_see_the_held_out_studies(data):
         np.testing.assert_allclose(P[name][held], Q[name][held])
         assert np.all(np.isfinite(P[name]))
         assert not np.allclose(P[name][~held], Q[name][~held])
+
+
+def test_emcee_draws_stay_in_the_box_and_drop_walkers_that_never_move(data):
+    from nanotwin.learn.organs import OrganModel, _box, mcmc_draws
+
+    keep = np.unique(data.study)[:3]
+    m = OrganModel.from_data(data.subset(keep))
+    m.rtol = 1e-5
+    x, h = m.x_prior(), m.h_prior()
+    cov = np.eye(x.size + h.size) * 1e-4
+    mc = mcmc_draws(m, x, h, cov, n_walkers=2 * x.size + 2, max_steps=6, seed=3)
+    lo, hi = _box(m)
+    K = x.size
+    walkers_kept = mc["walkers"] - mc["stuck_walkers"]
+    assert mc["draws"].shape == ((mc["steps"] - mc["burn"]) * walkers_kept, K)
+    assert np.all((mc["draws"] > lo[:K]) & (mc["draws"] < hi[:K]))
+    assert np.all(np.isfinite(mc["tau_steps"]))  # no zero-variance walker left in

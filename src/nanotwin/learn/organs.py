@@ -540,11 +540,21 @@ def mcmc_draws(model: OrganModel, x: np.ndarray, h: np.ndarray, cov: np.ndarray,
         if time.perf_counter() - t0 > max_seconds:
             break
     burn = int(burn_fraction * steps)
-    chain = sampler.get_chain(discard=burn, flat=True)
-    tau = emcee.autocorr.integrated_time(sampler.get_chain(discard=burn), quiet=True)
-    return {"draws": chain, "acceptance": float(np.mean(sampler.acceptance_fraction)),
+    chain = sampler.get_chain(discard=burn)  # (steps, walkers, K)
+    # a walker that accepted no move after burn-in sits where it started (a Laplace draw far in
+    # the tail): its draws are not from the posterior, and its zero-variance series makes the
+    # autocorrelation estimate NaN
+    moving = np.all(np.ptp(chain, axis=0) > 0, axis=1)
+    chain = chain[:, moving]
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # emcee's "chain too short" estimate
+        tau = emcee.autocorr.integrated_time(chain, quiet=True)
+    return {"draws": chain.reshape(-1, K), "acceptance": float(np.mean(
+                sampler.acceptance_fraction[moving])),
             "tau_steps": tau.tolist(), "steps": steps, "burn": burn, "walkers": n_walkers,
-            "seconds": time.perf_counter() - t0}
+            "stuck_walkers": int(np.sum(~moving)), "seconds": time.perf_counter() - t0}
 
 
 def _psis(logw: np.ndarray) -> tuple[np.ndarray, float]:
@@ -988,8 +998,9 @@ def calibrate(out: Any, *, maxiter: int = 200, n_draws: int = 400, seed: int = 2
         f"{imp['ess']:.0f} of {min(n_draws, 200)}")
     mc = mcmc_draws(model, fit["x"], fit["h"], cov, max_seconds=mcmc_seconds, seed=seed,
                     log=log)
-    log(f"emcee: {mc['walkers']} walkers x {mc['steps']} steps (burn {mc['burn']}), acceptance "
-        f"{mc['acceptance']:.2f}, max autocorrelation time {max(mc['tau_steps']):.0f} steps")
+    log(f"emcee: {mc['walkers']} walkers x {mc['steps']} steps (burn {mc['burn']}), "
+        f"{mc['stuck_walkers']} stuck walkers dropped, acceptance {mc['acceptance']:.2f}, max "
+        f"autocorrelation time {max(mc['tau_steps']):.0f} steps")
     rng = np.random.default_rng(seed + 1)
     pick = rng.choice(mc["draws"].shape[0], size=min(n_draws, mc["draws"].shape[0]),
                       replace=False)
@@ -1001,7 +1012,7 @@ def calibrate(out: Any, *, maxiter: int = 200, n_draws: int = 400, seed: int = 2
                   "hyperparameters at their MAP; hierarchical measurement model of "
                   "nanotwin.learn.organs",
         "emcee": {k: mc[k] for k in ("acceptance", "tau_steps", "steps", "burn", "walkers",
-                                     "seconds")},
+                                     "stuck_walkers", "seconds")},
         "laplace_importance_pareto_k": imp["pareto_k"],
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "nanotwin_version": __version__, "data": data.provenance, "map_log_post":
