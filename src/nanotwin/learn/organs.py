@@ -515,6 +515,8 @@ def mcmc_draws(model: OrganModel, x: np.ndarray, h: np.ndarray, cov: np.ndarray,
     ``max_steps`` or ``max_seconds``; the first ``burn_fraction`` of the steps is discarded.
     Returns the kept draws, acceptance, integrated autocorrelation times and the steps done.
     """
+    import warnings
+
     import emcee
 
     rng = np.random.default_rng(seed)
@@ -554,9 +556,11 @@ def mcmc_draws(model: OrganModel, x: np.ndarray, h: np.ndarray, cov: np.ndarray,
     # the tail): its draws are not from the posterior, and its zero-variance series makes the
     # autocorrelation estimate NaN
     moving = np.all(np.ptp(chain, axis=0) > 0, axis=1)
+    if moving.sum() < 2:
+        raise RuntimeError(f"emcee: {int(np.sum(~moving))} of {n_walkers} walkers accepted no "
+                           "move after burn-in; run more steps (max_seconds) or start them "
+                           "closer to the mode")
     chain = chain[:, moving]
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # emcee's "chain too short" estimate
         tau = emcee.autocorr.integrated_time(chain, quiet=True)
