@@ -43,8 +43,11 @@ def input_times(t_end_h: float = 168.0) -> np.ndarray:
     t_end = float(t_end_h)
     if not np.isfinite(t_end) or t_end <= 0:
         raise DesignError(f"t_end: {t_end_h!r} must be a time > 0 h, e.g. 168", "t_end")
-    early = np.linspace(0.0, min(1.0, t_end), 13)
-    late = np.geomspace(min(1.0, t_end), t_end, 40) if t_end > 1.0 else np.array([t_end])
+    # 1.25-min steps in the first hour and 80 geometric steps after: with 5-min / 40 steps the
+    # log-linear interpolation of a fast two-phase plasma curve put a well-mixed tumour 5 %
+    # above the PBPK's own at 1 h (10 nm HDL); now within 1.6 % (nanotwin.tumor.validation)
+    early = np.linspace(0.0, min(1.0, t_end), 49)
+    late = np.geomspace(min(1.0, t_end), t_end, 80) if t_end > 1.0 else np.array([t_end])
     return np.union1d(early, late)
 
 
