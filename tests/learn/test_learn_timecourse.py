@@ -70,4 +70,4 @@ def test_timecourse_validation_numbers(shared_data):
     assert v["cv_predicted_frac_r2_ge_0.7_ge4"] < 0.05
     assert v["cv_predicted_frac_cor2_ge_0.7_ge4"] == pytest.approx(0.256, abs=0.05)
     # calibrated PBPK (its constants saw these courses: in-sample); 0.240 before the calibration
-    assert v["pbpk_shape_frac_cor2_ge_0.7_ge4"] == pytest.approx(0.360, abs=0.05)
+    assert v["pbpk_shape_frac_cor2_ge_0.7_ge4"] == pytest.approx(0.349, abs=0.05)
