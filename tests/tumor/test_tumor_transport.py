@@ -176,8 +176,9 @@ def test_well_mixed_limit_is_the_pbpk_tumour_compartment(example):
     sol = simulate_tumor(tissue=krogh_cylinder(n_cells=1), params=tp1, plasma=pin,
                          times=times)
     pbpk = ds["pct_id_per_g"].sel(organ="tumor").values
-    # residual: tumour blood (PBPK vascular compartment vs large-vessel plasma), <= 4.6 % measured
-    assert np.allclose(sol.tumor_average()[1:], pbpk[1:], rtol=0.08)
+    # residual: interpolation of the sampled plasma input (nanotwin.tumor.plasma.input_times),
+    # <= 1.6 % measured for the three examples
+    assert np.allclose(sol.tumor_average()[1:], pbpk[1:], rtol=0.03)
     # the spatial model with the same permeability starts with the same uptake rate
     sol2 = simulate_tumor(tissue=krogh_cylinder(n_cells=30), params=tp, plasma=pin,
                           times=[0.0, 0.05])

@@ -39,7 +39,7 @@ def test_pbpk_consistency_of_examples():
     from nanotwin.tumor.validation import pbpk_consistency
 
     for r in pbpk_consistency():
-        assert r["well_mixed_max_rel_diff"] < 0.05
+        assert r["well_mixed_max_rel_diff"] < 0.03  # 1.0-1.6 % measured (docs/tumor.md)
 
 
 def test_three_dimensional_network_runs_and_conserves():

@@ -162,9 +162,9 @@ def transfer_to_siblings(pilot_design: Any, measured: Any, siblings: list[Any],
         same * np.array([tau(o) ** 2 for o in org])[:, None]
     S[np.diag_indices(n)] += np.array([sigma(o) ** 2 for o in org])
     cf = cho_factor(S, lower=True)
-    from nanotwin.pbpk.mechanisms import SOFT_CLASSES, material_class, published_offset
+    from nanotwin.pbpk.mechanisms import is_inorganic, published_offset
 
-    inorg = material_class(pilot.nanoparticle.platform) not in SOFT_CLASSES
+    inorg = is_inorganic(pilot.nanoparticle.platform)
 
     def prior_mean(o: str) -> float:
         # the calibration's mean recovery of a study's measured values (log10)

@@ -289,6 +289,17 @@ class Posterior:
         return out
 
 
+def is_inorganic(platform: str) -> bool:
+    """Whether a platform counts as inorganic (or hybrid) in the calibration's measurement model.
+
+    Examples
+    --------
+    >>> is_inorganic("gold"), is_inorganic("liposome")
+    (True, False)
+    """
+    return material_class(platform) not in SOFT_CLASSES
+
+
 def published_offset(hyper: Mapping[str, Any], organ: str, inorganic: bool = False) -> float:
     """Mean log10 ratio of a published value of ``organ`` to the model's %ID.
 

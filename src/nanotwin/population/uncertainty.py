@@ -61,8 +61,7 @@ def posterior_bands(design: Any, times: Any, *, n_draws: int = 200, seed: int = 
     """
     from nanotwin.design import Design, load_design
     from nanotwin.pbpk.mechanisms import (
-        SOFT_CLASSES,
-        material_class,
+        is_inorganic,
         new_study_sd,
         posterior,
         published_offset,
@@ -87,7 +86,7 @@ def posterior_bands(design: Any, times: Any, *, n_draws: int = 200, seed: int = 
     P = np.asarray(ds["pct_id"].values)  # (n, organ, time)
     band = np.quantile(P, QUANTILES, axis=0)
     hv = dict(post.hyper)
-    inorganic = material_class(design.nanoparticle.platform) not in SOFT_CLASSES
+    inorganic = is_inorganic(design.nanoparticle.platform)
     rng = np.random.default_rng(seed)
     pred = np.full_like(band, np.nan)
     for o in _CALIBRATED_ORGANS:
